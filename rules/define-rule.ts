@@ -1,0 +1,63 @@
+// A rule is metadata plus one pure function, as in ESLint: `check` reads an analysed workload
+// and reports problems by messageId; the runner (src/engine/run-rules.ts) turns reports into
+// findings with severity, message text and line.
+import type { NodeFacts } from '../src/core/node.js';
+import type { Workload, Severity, SeverityOrOff, PatchOperation } from '../src/engine/types.js';
+
+export type JSONSchema = Record<string, unknown>;
+
+export interface RuleMeta<Options, MessageId extends string> {
+  /** kebab-case, equal to the file name. */
+  id: string;
+  /** Default severity; `off` rules run only when the config turns them on. */
+  severity: SeverityOrOff;
+  /** One line, ending with a period. */
+  description: string;
+  /** What to do about it, one or two sentences ending with a period (kube-linter style). */
+  remediation: string;
+  /** Markdown: why it matters and the Kubernetes behaviour behind it. Rendered into docs/rules/<id>.md. */
+  docs: string;
+  /** JSON Schema of the options object (`additionalProperties: false`). */
+  options: JSONSchema;
+  defaultOptions: Options;
+  /** messageId -> template with {{placeholders}}. */
+  messages: Record<MessageId, string>;
+  /** Whether the rule offers JSON Patch fixes. */
+  fixable: boolean;
+}
+
+export interface RuleContext<Options> {
+  options: Options;
+  node: NodeFacts;
+  kubernetesVersion: string;
+}
+
+export interface RuleReport<MessageId extends string> {
+  messageId: MessageId;
+  data?: Record<string, string | number>;
+  /** JSON Pointer into the original object (the workload's source object). */
+  path: string;
+  container?: string;
+  /** Overrides the configured severity for this report (e.g. warning for plain init containers). */
+  severity?: Severity;
+  fix?: PatchOperation[];
+}
+
+export interface Rule<Options = Record<string, unknown>, MessageId extends string = string> {
+  meta: RuleMeta<Options, MessageId>;
+  check(workload: Workload, context: RuleContext<Options>): RuleReport<MessageId>[];
+}
+
+/** Identity with types: options and messageIds flow from the declaration into `check`. */
+export function defineRule<Options, MessageId extends string>(
+  rule: Rule<Options, MessageId>,
+): Rule<Options, MessageId> {
+  return rule;
+}
+
+/** Renders a message template: "{{name}}" -> data.name. Unknown placeholders are left visible. */
+export function formatMessage(template: string, data: Record<string, string | number> = {}): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) =>
+    Object.prototype.hasOwnProperty.call(data, key) ? String(data[key]) : whole,
+  );
+}

@@ -1,0 +1,236 @@
+// `oomguard lint` and `oomguard explain`: read manifests, run the one engine, print a report.
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
+import type { Io } from './main.js';
+import { VERSION } from './version.js';
+import { rules } from '../../rules/index.js';
+import { loadConfig, ConfigError } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
+import {
+  DEFAULT_KUBERNETES_VERSION,
+  VersionError,
+  parseFeatureGateList,
+  parseKubernetesVersion,
+  resolveFeatureGates,
+} from '../core/versions.js';
+import { Quantity, QuantityError } from '../core/quantity.js';
+import { NodeError, defaultNodeFacts, nodeFactsFromCapacity, nodeFactsFromNodes } from '../core/node.js';
+import type { NodeFacts, NodeSource } from '../core/node.js';
+import type { FeatureGates } from '../core/types.js';
+import { readInputs } from '../input/read.js';
+import { parseText } from '../input/parse.js';
+import { lintObjects } from '../engine/lint.js';
+import type { LintReport } from '../engine/types.js';
+
+const FORMATS = ['text', 'json', 'sarif', 'junit', 'github'] as const;
+type Format = (typeof FORMATS)[number];
+
+const HELP = {
+  lint: `Usage: oomguard lint [PATH|-]... [options]
+
+Reads YAML/JSON manifests (files, folders recursively, - for stdin), predicts each pod's QoS
+class and each container's oom_score_adj as the kubelet would, and reports rule findings.
+
+Options:
+  --node-memory QUANTITY      Node memory capacity (status.capacity.memory, what the kubelet
+                              divides by; not allocatable), e.g. 16Gi
+  --node FILE                 Node or NodeList manifest (kubectl get nodes -o yaml): capacity and
+                              allocatable; several nodes are judged on the smallest
+  --kubernetes-version X.Y    Kubernetes minor to model, 1.25 to 1.37 (default ${DEFAULT_KUBERNETES_VERSION})
+  --feature-gates LIST        e.g. PodLevelResources=true,SidecarContainers=false
+  --config FILE               Config file (default: .oomguard.yaml found upward from here)
+  --format FORMAT             text, json, sarif, junit or github (default text)
+  --color / --no-color        Force colour on or off (default: on for a terminal)
+  --max-file-size BYTES       Skip larger files with an error (default 8388608)
+
+Exit codes: 0 no error findings, 1 error findings, 2 bad usage or invalid input.`,
+  explain: `Usage: oomguard explain [PATH|-]... [options]
+
+Prints, per workload and container: type, memory request and limit after defaulting, QoS class
+and oom_score_adj. Takes the same options as lint (--format json prints lint's JSON report).`,
+};
+
+interface Settings {
+  kubernetesVersion: string;
+  gates: Partial<FeatureGates>;
+  node: NodeFacts;
+  config: LoadedConfig;
+  format: Format;
+  color: boolean;
+  paths: string[];
+  maxFileBytes: number;
+}
+
+function resolveNodeFromFile(file: string, source: NodeSource, cwd: string): NodeFacts {
+  const shown = path.relative(cwd, file) || file;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--node ${shown}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  const parsed = parseText(text, shown);
+  if (parsed.errors.length > 0) {
+    const e = parsed.errors[0];
+    throw new UsageError(`${e.file}${e.document !== null ? ` document ${e.document}` : ''}${e.line !== null ? ` line ${e.line}` : ''}: ${e.message}`);
+  }
+  const nodes = parsed.objects.filter((o) => o.object.kind === 'Node');
+  if (nodes.length === 0) throw new UsageError(`--node ${shown}: no Node objects found (use kubectl get nodes -o yaml)`);
+  try {
+    return nodeFactsFromNodes(
+      nodes.map((o) => ({ object: o.object, pointer: o.itemPointer })),
+      source,
+    );
+  } catch (err) {
+    if (err instanceof NodeError) throw new UsageError(`--node ${shown}: ${err.message}`);
+    throw err;
+  }
+}
+
+function parseNodeMemory(text: string, what: string): NodeFacts {
+  let bytes: bigint;
+  try {
+    bytes = Quantity.parse(text).value();
+  } catch (err) {
+    if (err instanceof QuantityError) throw new UsageError(`${what}: ${err.message}`);
+    throw err;
+  }
+  if (bytes <= 0n) throw new UsageError(`${what}: node memory must be positive`);
+  return nodeFactsFromCapacity(bytes, 'flag');
+}
+
+function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Settings | null {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'node-memory': { type: 'string' },
+        node: { type: 'string' },
+        'kubernetes-version': { type: 'string' },
+        'feature-gates': { type: 'string' },
+        config: { type: 'string' },
+        format: { type: 'string', short: 'f' },
+        color: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        'max-file-size': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see oomguard ${command} --help)`);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    io.stdout(`${HELP[command]}\n`);
+    return null;
+  }
+  if (v['node-memory'] !== undefined && v.node !== undefined) {
+    throw new UsageError('--node-memory and --node are exclusive: give one');
+  }
+  const format = (v.format ?? 'text') as Format;
+  if (!FORMATS.includes(format) || (command === 'explain' && format !== 'text' && format !== 'json')) {
+    throw new UsageError(`unknown --format "${v.format}" (expected ${command === 'explain' ? 'text or json' : FORMATS.join(', ')})`);
+  }
+  let maxFileBytes = 8 * 1024 * 1024;
+  if (v['max-file-size'] !== undefined) {
+    if (!/^\d+$/.test(v['max-file-size'])) throw new UsageError(`--max-file-size must be a number of bytes`);
+    maxFileBytes = Number(v['max-file-size']);
+  }
+
+  let config: LoadedConfig;
+  try {
+    config = loadConfig({ configPath: v.config, cwd: io.cwd, rules });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message.split('\n').join('\noomguard: '));
+    throw err;
+  }
+
+  let kubernetesVersion: string;
+  let gates: Partial<FeatureGates>;
+  try {
+    kubernetesVersion = parseKubernetesVersion(v['kubernetes-version'] ?? config.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
+    gates = { ...(config.featureGates ?? {}), ...(v['feature-gates'] ? parseFeatureGateList(v['feature-gates']) : {}) };
+    resolveFeatureGates(kubernetesVersion, gates);
+  } catch (err) {
+    if (err instanceof VersionError) throw new UsageError(err.message);
+    throw err;
+  }
+
+  let node: NodeFacts;
+  if (v['node-memory'] !== undefined) node = parseNodeMemory(v['node-memory'], '--node-memory');
+  else if (v.node !== undefined) node = resolveNodeFromFile(path.resolve(io.cwd, v.node), 'node-file', io.cwd);
+  else if (config.node?.memory !== undefined) node = { ...parseNodeMemory(config.node.memory, `${config.path}: node.memory`), source: 'flag' };
+  else if (config.node?.file !== undefined) node = resolveNodeFromFile(config.node.file, 'node-file', io.cwd);
+  else node = defaultNodeFacts();
+
+  const color = v['no-color'] ? false : v.color ? true : io.color;
+  const paths = parsed.positionals.length > 0 ? parsed.positionals : [];
+  if (paths.length === 0) throw new UsageError(`no input: give files, folders or - for stdin (see oomguard ${command} --help)`);
+  return { kubernetesVersion, gates, node, config, format, color, paths, maxFileBytes };
+}
+
+export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain'): Promise<number> {
+  const s = settingsFrom(argv, io, command);
+  if (s === null) return EXIT_OK;
+
+  const input = await readInputs(s.paths, {
+    cwd: io.cwd,
+    stdin: io.readStdin,
+    maxFileBytes: s.maxFileBytes,
+    exclude: (file: string) => s.config.isExcluded(path.resolve(io.cwd, file)),
+  });
+  const result = lintObjects(input.objects, {
+    kubernetesVersion: s.kubernetesVersion,
+    featureGates: s.gates,
+    node: s.node,
+    rules,
+    ruleSettings: s.config.ruleSettings,
+  });
+  const report: LintReport = {
+    kubernetesVersion: s.kubernetesVersion,
+    node: s.node,
+    objects: result.objects,
+    errors: [...input.errors, ...result.errors],
+  };
+  io.stdout(await render(report, s, command));
+
+  if (report.errors.length > 0) return EXIT_INPUT;
+  if (command === 'explain') return EXIT_OK;
+  const hasError = report.objects.some((o) => o.findings.some((f) => f.severity === 'error'));
+  return hasError ? EXIT_FINDINGS : EXIT_OK;
+}
+
+async function render(report: LintReport, s: Settings, command: 'lint' | 'explain'): Promise<string> {
+  if (command === 'explain' && s.format === 'text') {
+    return (await import('../output/explain.js')).formatExplain(report, { color: s.color });
+  }
+  switch (s.format) {
+    case 'json':
+      return (await import('../output/json.js')).formatJson(report);
+    case 'sarif': {
+      const enabled = rules.filter((r) => (s.config.ruleSettings.get(r.meta.id)?.severity ?? r.meta.severity) !== 'off');
+      return (await import('../output/sarif.js')).formatSarif(
+        report,
+        enabled.map((r) => ({
+          id: r.meta.id,
+          description: r.meta.description,
+          remediation: r.meta.remediation,
+          docs: r.meta.docs,
+          severity: s.config.ruleSettings.get(r.meta.id)?.severity ?? r.meta.severity,
+        })),
+        { name: 'oomguard', version: VERSION, informationUri: 'https://github.com/oomguard/oomguard' },
+      );
+    }
+    case 'junit':
+      return (await import('../output/junit.js')).formatJunit(report);
+    case 'github':
+      return (await import('../output/github.js')).formatGithub(report);
+    default:
+      return (await import('../output/text.js')).formatText(report, { color: s.color });
+  }
+}

@@ -1,0 +1,77 @@
+// Entry point: dispatches to one command module, each imported only when used so that
+// `oomguard lint one.yaml` starts fast.
+import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, UsageError } from './exit-codes.js';
+import { VERSION } from './version.js';
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readStdin: () => Promise<string>;
+  cwd: string;
+  /** Whether stdout is a terminal that shows colour. */
+  color: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+const USAGE = `Usage: oomguard <command> [options]
+
+Commands:
+  lint [PATH|-]...     Lint manifests (files, folders, - for stdin) and report findings
+  explain [PATH|-]...  Print QoS class and oom_score_adj per container
+  rules                List the rules
+
+Run 'oomguard <command> --help' for the options of a command.
+Global options: --help, --version`;
+
+function processIo(): Io {
+  const env = process.env;
+  const tty = Boolean(process.stdout.isTTY);
+  const color = env.NO_COLOR ? false : env.FORCE_COLOR ? env.FORCE_COLOR !== '0' : tty;
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    cwd: process.cwd(),
+    color,
+    env,
+  };
+}
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'lint':
+        return await (await import('./lint.js')).runLint(rest, io, 'lint');
+      case 'explain':
+        return await (await import('./lint.js')).runLint(rest, io, 'explain');
+      case 'rules':
+        return await (await import('./rules.js')).runRules(rest, io);
+      case '--version':
+      case '-v':
+      case 'version':
+        io.stdout(`${VERSION}\n`);
+        return EXIT_OK;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        io.stdout(`${USAGE}\n`);
+        return command === undefined ? EXIT_INPUT : EXIT_OK;
+      default:
+        throw new UsageError(`unknown command "${command}" (expected lint, explain or rules; see oomguard --help)`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`oomguard: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr(`oomguard: internal error: ${(err as Error)?.message ?? String(err)} (please report it)\n`);
+    if (io.env.OOMGUARD_DEBUG) io.stderr(`${(err as Error)?.stack ?? ''}\n`);
+    return EXIT_INTERNAL;
+  }
+}

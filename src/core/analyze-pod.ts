@@ -1,0 +1,110 @@
+// The one decision path: a Pod or pod template in, QoS class and per-container oom_score_adj out.
+// Pure and synchronous; the CLI and the webhook both call it.
+import { parsePod } from './pod.js';
+import type { ParsedPod } from './pod.js';
+import { applyDefaults } from './defaults.js';
+import type { DefaultedContainer, DefaultedPod } from './defaults.js';
+import { getPodQos } from './qos.js';
+import { aggregateContainerRequest, containerOomScoreAdj, isNodeCriticalPod, isPodLevelRequestsSet } from './oom-score.js';
+import { kubeletModel } from './versions.js';
+import type { KubeletModel } from './versions.js';
+import type { ContainerResult, ModelOptions, PodLike, PodResult } from './types.js';
+import type { Quantity } from './quantity.js';
+
+export interface PodAnalysis {
+  result: PodResult;
+  parsed: ParsedPod;
+  defaulted: DefaultedPod;
+  model: KubeletModel;
+}
+
+function positive(q: Quantity | undefined): bigint | null {
+  return q !== undefined && q.sign() > 0 ? q.value() : null;
+}
+function positiveMilli(q: Quantity | undefined): bigint | null {
+  return q !== undefined && q.sign() > 0 ? q.milliValue() : null;
+}
+
+function containerResult(c: DefaultedContainer, oomScoreAdj: number): ContainerResult {
+  return {
+    name: c.name,
+    type: c.list === 'containers' ? 'container' : c.sidecar ? 'sidecar' : 'init',
+    index: c.index,
+    specPointer: `/${c.list}/${c.index}`,
+    memoryRequest: positive(c.resources.requests.get('memory')),
+    memoryLimit: positive(c.resources.limits.get('memory')),
+    cpuRequest: positiveMilli(c.resources.requests.get('cpu')),
+    cpuLimit: positiveMilli(c.resources.limits.get('cpu')),
+    memoryRequestDefaulted: c.defaultedRequests.has('memory'),
+    oomScoreAdj,
+  };
+}
+
+/** Throws SpecError or QuantityError (with a JSON Pointer relative to the pod) on invalid input. */
+export function analyzePod(pod: PodLike, opts: ModelOptions): PodAnalysis {
+  if (opts.memoryCapacity <= 0n) throw new RangeError('memoryCapacity must be positive');
+  const model = kubeletModel(opts.version, opts.gates);
+  const parsed = parsePod(pod);
+  const defaulted = applyDefaults(parsed, model, opts.skipDefaulting === true);
+  const { qosClass, source } = getPodQos(defaulted, model);
+  const nodeCritical = isNodeCriticalPod(parsed);
+  const ctx = { qosClass, nodeCritical, model, memoryCapacity: opts.memoryCapacity };
+  const containers = [...defaulted.initContainers, ...defaulted.containers].map((c) =>
+    containerResult(c, containerOomScoreAdj(defaulted, c, ctx)),
+  );
+  const podLevelRequests = model.podLevelResources && isPodLevelRequestsSet(defaulted);
+  const podMemoryRequest = positive(defaulted.podResources?.requests.get('memory'));
+  const effectiveMemoryRequest =
+    podLevelRequests && podMemoryRequest !== null ? podMemoryRequest : aggregateContainerRequest(defaulted, 'memory').value();
+  return {
+    parsed,
+    defaulted,
+    model,
+    result: {
+      qosClass,
+      qosSource: source,
+      nodeCritical,
+      podLevelResources: defaulted.podResources !== null,
+      podMemoryRequest,
+      podMemoryLimit: positive(defaulted.podResources?.limits.get('memory')),
+      containers,
+      effectiveMemoryRequest,
+      guaranteedOomScoreAdj: model.guaranteedOomScoreAdj,
+    },
+  };
+}
+
+/**
+ * The pod as the API server stores it after defaulting: the written object with each
+ * defaulted request added (the limit's text copied), everything else shared, not copied.
+ */
+export function defaultedPodObject(pod: PodLike, analysis: PodAnalysis): PodLike {
+  const d = analysis.defaulted;
+  const changed = (cs: DefaultedContainer[]) => cs.some((c) => c.defaultedRequests.size > 0);
+  if (!changed(d.containers) && !changed(d.initContainers) && d.podDefaultedRequests.size === 0) return pod;
+  const spec = { ...(pod.spec ?? {}) } as Record<string, unknown>;
+  const withRequests = (raw: Record<string, unknown>, added: Set<string>, limits: Record<string, unknown>) => {
+    const resources = { ...raw };
+    const requests = { ...((raw.requests as Record<string, unknown> | null | undefined) ?? {}) };
+    for (const name of added) requests[name] = limits[name];
+    resources.requests = requests;
+    return resources;
+  };
+  const rewrite = (list: 'containers' | 'initContainers', cs: DefaultedContainer[]) => {
+    const original = spec[list];
+    if (!Array.isArray(original) || !changed(cs)) return;
+    spec[list] = original.map((raw, i) => {
+      const c = cs[i];
+      if (!c || c.defaultedRequests.size === 0) return raw;
+      const r = (raw as Record<string, unknown>).resources as Record<string, unknown>;
+      return { ...(raw as Record<string, unknown>), resources: withRequests(r, c.defaultedRequests, r.limits as Record<string, unknown>) };
+    });
+  };
+  rewrite('containers', d.containers);
+  rewrite('initContainers', d.initContainers);
+  if (d.podDefaultedRequests.size > 0) {
+    const r = spec.resources as Record<string, unknown>;
+    spec.resources = withRequests(r, d.podDefaultedRequests, r.limits as Record<string, unknown>);
+  }
+  return { ...pod, spec: spec as PodLike['spec'] };
+}

@@ -1,0 +1,103 @@
+// API-server defaulting that changes QoS inputs. SetDefaults_Pod (pkg/apis/core/v1/defaults.go)
+// runs when a Pod is created (from a controller's template too), never on templates themselves,
+// so a linter reading a template must apply it to see the pod the kubelet will get.
+import type { Quantity } from './quantity.js';
+import type { KubeletModel } from './versions.js';
+import type { ParsedContainer, ParsedPod, ResourceMap, Resources } from './pod.js';
+
+export interface DefaultedContainer extends ParsedContainer {
+  /** After defaulting. */
+  resources: Resources;
+  /** Resource names whose request was copied from the limit. */
+  defaultedRequests: Set<string>;
+  /** Restartable init container, in a version that has sidecars. */
+  sidecar: boolean;
+}
+
+export interface DefaultedPod {
+  source: ParsedPod;
+  initContainers: DefaultedContainer[];
+  containers: DefaultedContainer[];
+  /** spec.resources after defaulting; null when absent or when the version/gates drop the field. */
+  podResources: Resources | null;
+  podDefaultedRequests: Set<string>;
+}
+
+/**
+ * SetDefaults_Pod: for every container and init container with limits, each limit whose
+ * resource has no request gets request = limit. A request present with value 0 is kept.
+ */
+function defaultRequestsFromLimits(r: Resources): { resources: Resources; defaulted: Set<string> } {
+  const defaulted = new Set<string>();
+  if (r.limits.size === 0) return { resources: r, defaulted };
+  let requests: ResourceMap = r.requests;
+  for (const [name, limit] of r.limits) {
+    if (!requests.has(name)) {
+      if (requests === r.requests) requests = new Map(r.requests);
+      requests.set(name, limit);
+      defaulted.add(name);
+    }
+  }
+  return { resources: { requests, limits: r.limits }, defaulted };
+}
+
+function defaultContainer(c: ParsedContainer, model: KubeletModel, skip: boolean): DefaultedContainer {
+  const { resources, defaulted } = skip ? { resources: c.raw, defaulted: new Set<string>() } : defaultRequestsFromLimits(c.raw);
+  return {
+    ...c,
+    resources,
+    defaultedRequests: defaulted,
+    // The API server keeps restartPolicy on init containers only where SidecarContainers is on
+    // (dropDisabledFields in pkg/api/pod/util.go); elsewhere they are plain init containers.
+    sidecar: c.list === 'initContainers' && model.sidecars && c.restartPolicy === 'Always',
+  };
+}
+
+/** Sum of positive quantities of one resource over containers (exact). */
+export function sumOf(containers: readonly DefaultedContainer[], name: string, which: 'requests' | 'limits'): Quantity | null {
+  let total: Quantity | null = null;
+  for (const c of containers) {
+    const q = c.resources[which].get(name);
+    if (!q) continue;
+    total = total === null ? q : total.add(q);
+  }
+  return total;
+}
+
+/**
+ * Pod-level defaulting (defaultPodRequests in pkg/apis/core/v1/defaults.go, gate
+ * PodLevelResources): a pod-level limit without a pod-level request gets a request.
+ */
+function defaultPodLevel(
+  pod: ParsedPod,
+  containers: DefaultedContainer[],
+  initContainers: DefaultedContainer[],
+): { resources: Resources; defaulted: Set<string> } {
+  const r = pod.podResources as Resources;
+  const defaulted = new Set<string>();
+  let requests: ResourceMap = r.requests;
+  for (const [name, limit] of r.limits) {
+    if (requests.has(name)) continue;
+    if (requests === r.requests) requests = new Map(r.requests);
+    requests.set(name, limit);
+    defaulted.add(name);
+  }
+  void containers;
+  void initContainers;
+  return { resources: { requests, limits: r.limits }, defaulted };
+}
+
+export function applyDefaults(pod: ParsedPod, model: KubeletModel, skipDefaulting = false): DefaultedPod {
+  const initContainers = pod.initContainers.map((c) => defaultContainer(c, model, skipDefaulting));
+  const containers = pod.containers.map((c) => defaultContainer(c, model, skipDefaulting));
+  let podResources: Resources | null = null;
+  let podDefaultedRequests = new Set<string>();
+  if (model.podLevelResources && pod.podResources !== null && skipDefaulting) {
+    podResources = pod.podResources;
+  } else if (model.podLevelResources && pod.podResources !== null) {
+    const d = defaultPodLevel(pod, containers, initContainers);
+    podResources = d.resources;
+    podDefaultedRequests = d.defaulted;
+  }
+  return { source: pod, initContainers, containers, podResources, podDefaultedRequests };
+}

@@ -1,0 +1,119 @@
+// Reads the parts of a pod spec that QoS and oom_score_adj depend on, parsing every quantity
+// exactly once. Shape errors and invalid quantities carry the JSON Pointer (relative to the pod)
+// of the offending field, so adapters can name the file, document and line.
+import { Quantity, QuantityError } from './quantity.js';
+import type { PodLike } from './types.js';
+
+export class SpecError extends Error {
+  constructor(message: string, readonly path: string) {
+    super(message);
+    this.name = 'SpecError';
+  }
+}
+
+export type ResourceMap = Map<string, Quantity>;
+
+export interface Resources {
+  requests: ResourceMap;
+  limits: ResourceMap;
+}
+
+export interface ParsedContainer {
+  name: string;
+  list: 'containers' | 'initContainers';
+  index: number;
+  /** The container's restartPolicy as written (only "Always" is valid, for init containers). */
+  restartPolicy: string | null;
+  /** As written. */
+  raw: Resources;
+}
+
+export interface ParsedPod {
+  initContainers: ParsedContainer[];
+  containers: ParsedContainer[];
+  /** spec.resources as written; null when absent. */
+  podResources: Resources | null;
+  priority: number | null;
+  priorityClassName: string | null;
+  annotations: Record<string, string>;
+  statusQosClass: string | null;
+}
+
+/** RFC 6901 token escaping. */
+export function escapePointerToken(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+const ZERO = Quantity.parse('0');
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseResourceList(raw: unknown, path: string): ResourceMap {
+  const out: ResourceMap = new Map();
+  if (raw === undefined || raw === null) return out;
+  if (!isMapping(raw)) throw new SpecError(`${path} must be a mapping of resource names to quantities`, path);
+  for (const key of Object.keys(raw)) {
+    const value = raw[key];
+    const at = `${path}/${escapePointerToken(key)}`;
+    // A JSON null decodes to a zero Quantity (Quantity.UnmarshalJSON), and the key still exists.
+    out.set(key, value === null ? ZERO : Quantity.parse(value, at));
+  }
+  return out;
+}
+
+function parseResources(raw: unknown, path: string): Resources {
+  if (raw === undefined || raw === null) return { requests: new Map(), limits: new Map() };
+  if (!isMapping(raw)) throw new SpecError(`${path} must be a mapping`, path);
+  return {
+    requests: parseResourceList(raw.requests, `${path}/requests`),
+    limits: parseResourceList(raw.limits, `${path}/limits`),
+  };
+}
+
+function parseContainers(raw: unknown, list: ParsedContainer['list'], specPath: string): ParsedContainer[] {
+  const path = `${specPath}/${list}`;
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new SpecError(`${path} must be a list of containers`, path);
+  return raw.map((c, index) => {
+    const at = `${path}/${index}`;
+    if (!isMapping(c)) throw new SpecError(`${at} must be a container mapping`, at);
+    const name = typeof c.name === 'string' ? c.name : `${list}[${index}]`;
+    return {
+      name,
+      list,
+      index,
+      restartPolicy: typeof c.restartPolicy === 'string' ? c.restartPolicy : null,
+      raw: parseResources(c.resources, `${at}/resources`),
+    };
+  });
+}
+
+/**
+ * Parses a Pod or pod template. Pointers in errors are relative to the pod object
+ * (e.g. "/spec/containers/0/resources/limits/memory").
+ */
+export function parsePod(pod: PodLike): ParsedPod {
+  if (!isMapping(pod)) throw new SpecError('pod must be a mapping', '');
+  const spec = pod.spec;
+  if (spec === undefined || spec === null) throw new SpecError('pod has no spec', '/spec');
+  if (!isMapping(spec)) throw new SpecError('/spec must be a mapping', '/spec');
+  const metadata = isMapping(pod.metadata) ? pod.metadata : {};
+  const annotations: Record<string, string> = {};
+  if (isMapping(metadata.annotations)) {
+    for (const [k, v] of Object.entries(metadata.annotations)) if (typeof v === 'string') annotations[k] = v;
+  }
+  const status = isMapping(pod.status) ? pod.status : null;
+  return {
+    initContainers: parseContainers(spec.initContainers, 'initContainers', '/spec'),
+    containers: parseContainers(spec.containers, 'containers', '/spec'),
+    podResources: spec.resources === undefined || spec.resources === null ? null : parseResources(spec.resources, '/spec/resources'),
+    priority: typeof spec.priority === 'number' ? spec.priority : null,
+    priorityClassName: typeof spec.priorityClassName === 'string' ? spec.priorityClassName : null,
+    annotations,
+    statusQosClass: status && typeof status.qosClass === 'string' && status.qosClass !== '' ? status.qosClass : null,
+  };
+}
+
+export { QuantityError };

@@ -1,0 +1,183 @@
+// Supported Kubernetes minors and the feature gates that change QoS or oom_score_adj.
+// Gate stages follow pkg/features/kube_features.go (versioned feature specs) of each minor.
+import type { FeatureGateName, FeatureGates } from './types.js';
+
+export const OLDEST_MINOR = 25;
+export const NEWEST_MINOR = 37;
+export const DEFAULT_KUBERNETES_VERSION = `1.${NEWEST_MINOR}`;
+
+export const SUPPORTED_VERSIONS: readonly string[] = Array.from(
+  { length: NEWEST_MINOR - OLDEST_MINOR + 1 },
+  (_, i) => `1.${OLDEST_MINOR + i}`,
+);
+
+export class VersionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VersionError';
+  }
+}
+
+/**
+ * Accepts "1.31", "v1.31", "1.31.4" and "v1.31.4-eks-abc" (patch and build suffixes do not
+ * change the kubelet's formulas); returns "1.31".
+ */
+export function parseKubernetesVersion(text: string): string {
+  const m = /^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+][0-9A-Za-z.+-]*)?$/.exec(text.trim());
+  if (!m) {
+    throw new VersionError(`invalid Kubernetes version "${text}": expected a minor version like ${DEFAULT_KUBERNETES_VERSION}`);
+  }
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  if (major !== 1 || minor < OLDEST_MINOR || minor > NEWEST_MINOR) {
+    throw new VersionError(
+      `unsupported Kubernetes version "${text}": oomguard models 1.${OLDEST_MINOR} to 1.${NEWEST_MINOR}`,
+    );
+  }
+  return `1.${minor}`;
+}
+
+export function minorOf(version: string): number {
+  return Number(version.split('.')[1]);
+}
+
+interface GateStage {
+  /** First minor of this stage. */
+  since: number;
+  default: boolean;
+  locked: boolean;
+  stage: 'alpha' | 'beta' | 'GA';
+}
+
+interface GateHistory {
+  stages: GateStage[];
+  /** First minor in which the gate no longer exists (the feature is simply on). */
+  removedIn?: number;
+}
+
+// pkg/features/kube_features.go, per minor.
+const GATES: Record<FeatureGateName, GateHistory> = {
+  // KEP-753. Before 1.28 an init container's restartPolicy does not exist: the API server
+  // drops it, so "sidecars" are plain init containers.
+  SidecarContainers: {
+    stages: [
+      { since: 28, default: false, locked: false, stage: 'alpha' },
+      { since: 29, default: true, locked: false, stage: 'beta' },
+      { since: 33, default: true, locked: true, stage: 'GA' },
+    ],
+    removedIn: 36,
+  },
+  // KEP-2837: spec.resources. Off, the API server drops the field (pkg/api/pod/util.go).
+  PodLevelResources: {
+    stages: [
+      { since: 32, default: false, locked: false, stage: 'alpha' },
+      { since: 34, default: true, locked: false, stage: 'beta' },
+    ],
+  },
+  // PR #137150: an empty pod-level stanza no longer decides the QoS class.
+  PodLevelResourcesFixKubeletQOSClass: {
+    stages: [{ since: 37, default: true, locked: false, stage: 'beta' }],
+  },
+};
+
+export const MODELLED_GATES = Object.keys(GATES) as FeatureGateName[];
+
+export type GateStatus =
+  | { exists: true; default: boolean; locked: boolean; stage: GateStage['stage'] }
+  | { exists: false; reason: 'not-yet' | 'removed'; since?: number; value: boolean };
+
+export function gateStatus(name: FeatureGateName, version: string): GateStatus {
+  const minor = minorOf(version);
+  const history = GATES[name];
+  if (history.removedIn !== undefined && minor >= history.removedIn) {
+    return { exists: false, reason: 'removed', value: true };
+  }
+  let current: GateStage | undefined;
+  for (const s of history.stages) if (minor >= s.since) current = s;
+  if (!current) return { exists: false, reason: 'not-yet', since: history.stages[0].since, value: false };
+  return { exists: true, default: current.default, locked: current.locked, stage: current.stage };
+}
+
+/**
+ * Effective gates for a version: defaults, then overrides. Like the kubelet, refuses gates
+ * unknown to that version and changes to locked (GA) gates.
+ */
+export function resolveFeatureGates(version: string, overrides: Partial<Record<string, boolean>> = {}): FeatureGates {
+  const gates = {} as FeatureGates;
+  for (const name of MODELLED_GATES) {
+    const st = gateStatus(name, version);
+    gates[name] = st.exists ? st.default : st.value;
+  }
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    if (!(MODELLED_GATES as string[]).includes(name)) {
+      throw new VersionError(
+        `unknown feature gate "${name}": oomguard models ${MODELLED_GATES.join(', ')} (the gates that change QoS or oom_score_adj)`,
+      );
+    }
+    const gate = name as FeatureGateName;
+    const st = gateStatus(gate, version);
+    if (!st.exists) {
+      throw new VersionError(
+        st.reason === 'removed'
+          ? `feature gate ${gate} was removed in Kubernetes ${version} (the feature is always on)`
+          : `feature gate ${gate} does not exist in Kubernetes ${version} (it appears in 1.${st.since})`,
+      );
+    }
+    if (st.locked && value !== st.default) {
+      throw new VersionError(`feature gate ${gate} is GA and locked to ${st.default} in Kubernetes ${version}`);
+    }
+    gates[gate] = value;
+  }
+  return gates;
+}
+
+/** Parses `--feature-gates Name=true,Other=false` (the kubelet's syntax). */
+export function parseFeatureGateList(text: string): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const part of text.split(',')) {
+    const item = part.trim();
+    if (item === '') continue;
+    const m = /^([A-Za-z0-9]+)=(true|false)$/i.exec(item);
+    if (!m) throw new VersionError(`invalid feature gate "${item}": expected Name=true or Name=false`);
+    out[m[1]] = m[2].toLowerCase() === 'true';
+  }
+  return out;
+}
+
+/** How the kubelet of a version computes QoS and oom_score_adj (with its gates). */
+export interface KubeletModel {
+  version: string;
+  minor: number;
+  gates: FeatureGates;
+  /** guaranteedOOMScoreAdj, pkg/kubelet/qos/policy.go: -997 since 1.20 (PR #71269). */
+  guaranteedOomScoreAdj: number;
+  /** GetPodQOS returns a non-empty status.qosClass verbatim (PR #119665, 1.29). */
+  qosFromStatus: boolean;
+  /** Init containers with restartPolicy Always are sidecars (API field kept). */
+  sidecars: boolean;
+  /** Sidecar adj capped at the adj of the regular container with the smallest request (PR #128029, 1.32). */
+  sidecarOomRule: boolean;
+  /** spec.resources is kept by the API server and used by QoS, defaulting and the OOM formula. */
+  podLevelResources: boolean;
+  /** 1.37 ComputePodQOS rewrite (PR #134936): per-container classes instead of summed requests. */
+  perContainerQosAlgorithm: boolean;
+  /** Pod-level stanza decides QoS only when it sets a request or limit (PR #137150). */
+  podLevelQosNeedsValues: boolean;
+}
+
+export function kubeletModel(version: string, gates: FeatureGates): KubeletModel {
+  const minor = minorOf(version);
+  return {
+    version,
+    minor,
+    gates,
+    guaranteedOomScoreAdj: -997,
+    qosFromStatus: minor >= 29,
+    sidecars: gates.SidecarContainers,
+    sidecarOomRule: minor >= 32 && gates.SidecarContainers,
+    podLevelResources: minor >= 32 && gates.PodLevelResources,
+    perContainerQosAlgorithm: minor >= 37,
+    podLevelQosNeedsValues: minor >= 37 && gates.PodLevelResources && gates.PodLevelResourcesFixKubeletQOSClass,
+  };
+}

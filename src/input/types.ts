@@ -1,0 +1,34 @@
+// What the input layer hands to the engine: parsed Kubernetes objects with where they came from.
+
+export interface SourceObject {
+  /** Path as given by the user (relative paths kept relative), or "<stdin>". */
+  file: string;
+  /** 0-based index of the YAML/JSON document in the file. */
+  document: number;
+  /** For items of a `kind: List` (or *List): JSON Pointer of the item inside the document, e.g. "/items/3"; "" otherwise. */
+  itemPointer: string;
+  /** 1-based line of the object's start in the file. */
+  line: number;
+  /** The parsed object (a plain JSON value: a mapping with apiVersion and kind). */
+  object: Record<string, unknown>;
+  /**
+   * 1-based line of the node at `pointer` (relative to `object`), or of its nearest existing
+   * ancestor; falls back to `line`.
+   */
+  lineOf(pointer: string): number;
+}
+
+export interface InputError {
+  file: string;
+  /** null when the error concerns the whole file (unreadable, too large, binary). */
+  document: number | null;
+  line: number | null;
+  message: string;
+}
+
+export interface ReadResult {
+  objects: SourceObject[];
+  errors: InputError[];
+  /** Files read, in order. */
+  files: string[];
+}

@@ -1,0 +1,207 @@
+// End-to-end: the built CLI on examples/ and on small fixtures written per test.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { oomguard, repoRoot } from '../helpers/run-cli.js';
+
+const prometheusFile = path.join(repoRoot, 'examples', 'prometheus.yaml');
+
+function lineOf(file: string, needle: string): number {
+  return readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1;
+}
+
+t.test('the seed Prometheus Deployment on an 8Gi node: one finding, 999, exit 1', async (t) => {
+  const r = oomguard(['lint', 'examples/prometheus.yaml', '--node-memory', '8Gi', '--format', 'json']);
+  t.equal(r.code, 1, r.stderr);
+  const out = JSON.parse(r.stdout);
+  t.equal(out.schemaVersion, 1);
+  t.equal(out.kubernetesVersion, '1.37');
+  t.same(out.node.memoryCapacity, 8589934592);
+  t.equal(out.node.source, 'flag');
+  const [obj] = out.objects;
+  t.match(obj, { file: 'examples/prometheus.yaml', document: 0, kind: 'Deployment', namespace: 'monitoring', name: 'prometheus', qosClass: 'Burstable' });
+  t.same(
+    obj.containers.map((c: { name: string; oomScoreAdj: number; memoryRequest: number | null }) => [c.name, c.memoryRequest, c.oomScoreAdj]),
+    [
+      ['prometheus', null, 999],
+      ['configmap-reload', 52428800, 994],
+    ],
+  );
+  const missing = obj.findings.filter((f: { rule: string }) => f.rule === 'memory-request-missing');
+  t.equal(missing.length, 1);
+  t.match(missing[0], {
+    severity: 'error',
+    container: 'prometheus',
+    path: '/spec/template/spec/containers/0',
+    line: lineOf(prometheusFile, '- name: prometheus'),
+  });
+  t.match(missing[0].message, /Burstable/);
+  t.match(missing[0].message, /999/);
+  t.match(missing[0].message, /BestEffort/);
+});
+
+t.test('text report names the node and version and exits 1', async (t) => {
+  const r = oomguard(['lint', 'examples/prometheus.yaml', '--node-memory', '8Gi']);
+  t.equal(r.code, 1);
+  t.match(r.stdout, /examples\/prometheus\.yaml/);
+  t.match(r.stdout, /999/);
+  t.match(r.stdout, /8Gi/);
+  t.match(r.stdout, /1\.37/);
+  t.notMatch(r.stdout, /\x1b\[/, 'no colour when not a terminal');
+});
+
+t.test('the default node is stated when no node is given', async (t) => {
+  const r = oomguard(['lint', 'examples/guaranteed-api.yaml']);
+  t.equal(r.code, 0, r.stdout + r.stderr);
+  t.match(r.stdout, /16Gi/);
+  t.match(r.stdout, /default/i);
+});
+
+t.test('stdin with -', async (t) => {
+  const r = oomguard(['lint', '-', '--node-memory', '8Gi', '--format', 'json'], { input: readFileSync(prometheusFile, 'utf8') });
+  t.equal(r.code, 1);
+  const out = JSON.parse(r.stdout);
+  t.equal(out.objects[0].file, '<stdin>');
+  t.equal(out.objects[0].containers[0].oomScoreAdj, 999);
+});
+
+t.test('a folder: every example is read, recursively', async (t) => {
+  const r = oomguard(['lint', 'examples/', '--format', 'json']);
+  t.equal(r.code, 1);
+  const out = JSON.parse(r.stdout);
+  const files = new Set(out.objects.map((o: { file: string }) => o.file));
+  t.ok(files.size >= 4, [...files].join(', '));
+  t.equal(out.errors.length, 0);
+});
+
+t.test('--kubernetes-version changes the sidecar numbers at 1.32', async (t) => {
+  const run = (v: string) => {
+    const r = oomguard(['lint', 'examples/native-sidecar.yaml', '--node-memory', '8Gi', '--kubernetes-version', v, '--format', 'json']);
+    return JSON.parse(r.stdout).objects[0].containers as Array<{ name: string; type: string; oomScoreAdj: number }>;
+  };
+  const v31 = run('1.31');
+  const v32 = run('1.32');
+  t.match(v31[0], { name: 'log-shipper', type: 'sidecar', oomScoreAdj: 993 });
+  t.match(v32[0], { name: 'log-shipper', type: 'sidecar', oomScoreAdj: 875 });
+  t.match(v32[1], { name: 'web', type: 'container', oomScoreAdj: 875 });
+});
+
+t.test('bad usage: one line, exit 2, no stack trace', async (t) => {
+  for (const args of [
+    ['lint', 'examples/', '--kubernetes-version', '1.24'],
+    ['lint', 'examples/', '--kubernetes-version', '1.38'],
+    ['lint', 'examples/', '--node-memory', '8GB'],
+    ['lint', 'examples/', '--feature-gates', 'SidecarContainers=false', '--kubernetes-version', '1.34'],
+    ['lint', 'examples/', '--format', 'xml'],
+    ['lint', 'examples/', '--bogus'],
+    ['lint'],
+    ['frobnicate'],
+  ]) {
+    const r = oomguard(args);
+    t.equal(r.code, 2, args.join(' '));
+    t.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+    t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
+
+t.test('bad input files: exit 2, each named, the good ones still linted', async (t) => {
+  const dir = t.testdir({
+    'good.yaml': readFileSync(prometheusFile, 'utf8'),
+    'broken.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   bad: indent\n',
+    'quantity.yaml': [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: web}',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - name: web',
+      '          resources:',
+      '            limits:',
+      '              memory: 1GB',
+      '',
+    ].join('\n'),
+  });
+  const r = oomguard(['lint', '.', '--format', 'json'], { cwd: dir });
+  t.equal(r.code, 2);
+  const out = JSON.parse(r.stdout);
+  t.ok(out.objects.some((o: { name: string; qosClass?: string }) => o.name === 'prometheus' && o.qosClass === 'Burstable'));
+  const broken = out.errors.find((e: { file: string }) => e.file === 'broken.yaml');
+  t.match(broken, { document: 0, line: 5 });
+  const quantity = out.errors.find((e: { file: string }) => e.file === 'quantity.yaml');
+  t.match(quantity, { document: 0, line: 11 });
+  t.match(quantity.message, /spec\.template\.spec\.containers\[0\]\.resources\.limits\.memory/);
+  t.match(quantity.message, /1GB/);
+
+  const text = oomguard(['lint', '.'], { cwd: dir });
+  t.equal(text.code, 2);
+  t.match(text.stdout, /broken\.yaml/);
+  t.notMatch(text.stdout + text.stderr, /\n\s+at /);
+});
+
+t.test('--node with a NodeList: judged on the smallest node, range reported', async (t) => {
+  const node = (name: string, capacity: string, allocatable: string) => ({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name },
+    status: { capacity: { memory: capacity, cpu: '4' }, allocatable: { memory: allocatable, cpu: '3900m' } },
+  });
+  const dir = t.testdir({
+    'nodes.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [node('a', '8148776Ki', '7522088Ki'), node('b', '16323904Ki', '15697216Ki')] }),
+  });
+  const r = oomguard(['lint', prometheusFile, '--node', path.join(dir, 'nodes.json'), '--format', 'json']);
+  t.equal(r.code, 1);
+  const out = JSON.parse(r.stdout);
+  t.equal(out.node.source, 'node-file');
+  t.equal(out.node.memoryCapacity, 8148776 * 1024);
+  // 1000 - 1000*52428800/8344346624 = 1000 - 6
+  t.equal(out.objects[0].containers[1].oomScoreAdj, 994);
+  const text = oomguard(['lint', prometheusFile, '--node', path.join(dir, 'nodes.json')]);
+  t.match(text.stdout, /2 nodes|Nodes: 2/);
+});
+
+t.test('explain prints the per-container table', async (t) => {
+  const r = oomguard(['explain', 'examples/prometheus.yaml', '--node-memory', '8Gi']);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /prometheus/);
+  t.match(r.stdout, /configmap-reload/);
+  t.match(r.stdout, /994/);
+  t.match(r.stdout, /999/);
+  t.match(r.stdout, /50Mi/);
+});
+
+t.test('rules lists every rule', async (t) => {
+  const r = oomguard(['rules']);
+  t.equal(r.code, 0);
+  for (const id of ['memory-request-missing', 'memory-limit-missing', 'best-effort-pod', 'memory-limit-request-ratio', 'memory-exceeds-node', 'memory-quantity-suspicious', 'runtime-heap-exceeds-limit', 'emptydir-memory-unbounded', 'qos-class']) {
+    t.match(r.stdout, id);
+  }
+});
+
+t.test('sarif, junit and github formats', async (t) => {
+  const sarif = oomguard(['lint', 'examples/prometheus.yaml', '--node-memory', '8Gi', '--format', 'sarif']);
+  t.equal(sarif.code, 1);
+  const s = JSON.parse(sarif.stdout);
+  t.equal(s.version, '2.1.0');
+  const result = s.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'memory-request-missing');
+  t.equal(result.locations[0].physicalLocation.region.startLine, lineOf(prometheusFile, '- name: prometheus'));
+  t.ok(s.runs[0].tool.driver.rules.some((x: { id: string }) => x.id === 'memory-request-missing'));
+
+  const junit = oomguard(['lint', 'examples/prometheus.yaml', '--node-memory', '8Gi', '--format', 'junit']);
+  t.match(junit.stdout, /^<\?xml/);
+  t.match(junit.stdout, /<failure/);
+
+  const gh = oomguard(['lint', 'examples/prometheus.yaml', '--node-memory', '8Gi', '--format', 'github']);
+  t.match(gh.stdout, new RegExp(`::error file=examples/prometheus.yaml,line=${lineOf(prometheusFile, '- name: prometheus')}`));
+});
+
+t.test('--version and --help', async (t) => {
+  const v = oomguard(['--version']);
+  t.equal(v.code, 0);
+  t.match(v.stdout.trim(), /^\d+\.\d+\.\d+$/);
+  const h = oomguard(['lint', '--help']);
+  t.equal(h.code, 0);
+  t.match(h.stdout, /--node-memory/);
+  t.match(h.stdout, /capacity/);
+});
