@@ -1,6 +1,6 @@
 // The one decision path: a Pod or pod template in, QoS class and per-container oom_score_adj out.
 // Pure and synchronous; the CLI and the webhook both call it.
-import { parsePod } from './pod.js';
+import { parsePod, validateRequestsWithinLimits } from './pod.js';
 import type { ParsedPod } from './pod.js';
 import { applyDefaults } from './defaults.js';
 import type { DefaultedContainer, DefaultedPod } from './defaults.js';
@@ -45,6 +45,7 @@ export function analyzePod(pod: PodLike, opts: ModelOptions): PodAnalysis {
   if (opts.memoryCapacity <= 0n) throw new RangeError('memoryCapacity must be positive');
   const model = kubeletModel(opts.version, opts.gates);
   const parsed = parsePod(pod);
+  if (opts.skipValidation !== true) validateRequestsWithinLimits(parsed);
   const defaulted = applyDefaults(parsed, model, opts.skipDefaulting === true);
   const { qosClass, source } = getPodQos(defaulted, model);
   const nodeCritical = isNodeCriticalPod(parsed);

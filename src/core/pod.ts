@@ -53,32 +53,34 @@ function isMapping(v: unknown): v is Record<string, unknown> {
 function parseResourceList(raw: unknown, path: string): ResourceMap {
   const out: ResourceMap = new Map();
   if (raw === undefined || raw === null) return out;
-  if (!isMapping(raw)) throw new SpecError(`${path} must be a mapping of resource names to quantities`, path);
+  if (!isMapping(raw)) throw new SpecError('must be a mapping of resource names to quantities', path);
   for (const key of Object.keys(raw)) {
     const value = raw[key];
     const at = `${path}/${escapePointerToken(key)}`;
     // A JSON null decodes to a zero Quantity (Quantity.UnmarshalJSON), and the key still exists.
-    out.set(key, value === null ? ZERO : Quantity.parse(value, at));
+    const q = value === null ? ZERO : Quantity.parse(value, at);
+    // ValidateNonnegativeQuantity (pkg/apis/core/validation/validation.go): the API server rejects it.
+    if (q.sign() < 0) throw new SpecError(`${q.original} must be greater than or equal to 0`, at);
+    out.set(key, q);
   }
   return out;
 }
 
 function parseResources(raw: unknown, path: string): Resources {
   if (raw === undefined || raw === null) return { requests: new Map(), limits: new Map() };
-  if (!isMapping(raw)) throw new SpecError(`${path} must be a mapping`, path);
-  return {
-    requests: parseResourceList(raw.requests, `${path}/requests`),
-    limits: parseResourceList(raw.limits, `${path}/limits`),
-  };
+  if (!isMapping(raw)) throw new SpecError('must be a mapping', path);
+  const requests = parseResourceList(raw.requests, `${path}/requests`);
+  const limits = parseResourceList(raw.limits, `${path}/limits`);
+  return { requests, limits };
 }
 
 function parseContainers(raw: unknown, list: ParsedContainer['list'], specPath: string): ParsedContainer[] {
   const path = `${specPath}/${list}`;
   if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw new SpecError(`${path} must be a list of containers`, path);
+  if (!Array.isArray(raw)) throw new SpecError('must be a list of containers', path);
   return raw.map((c, index) => {
     const at = `${path}/${index}`;
-    if (!isMapping(c)) throw new SpecError(`${at} must be a container mapping`, at);
+    if (!isMapping(c)) throw new SpecError('must be a container (a mapping)', at);
     const name = typeof c.name === 'string' ? c.name : `${list}[${index}]`;
     return {
       name,
@@ -97,8 +99,8 @@ function parseContainers(raw: unknown, list: ParsedContainer['list'], specPath: 
 export function parsePod(pod: PodLike): ParsedPod {
   if (!isMapping(pod)) throw new SpecError('pod must be a mapping', '');
   const spec = pod.spec;
-  if (spec === undefined || spec === null) throw new SpecError('pod has no spec', '/spec');
-  if (!isMapping(spec)) throw new SpecError('/spec must be a mapping', '/spec');
+  if (spec === undefined || spec === null) throw new SpecError('is missing: the pod (template) has no spec', '/spec');
+  if (!isMapping(spec)) throw new SpecError('must be a mapping', '/spec');
   const metadata = isMapping(pod.metadata) ? pod.metadata : {};
   const annotations: Record<string, string> = {};
   if (isMapping(metadata.annotations)) {
@@ -114,6 +116,26 @@ export function parsePod(pod: PodLike): ParsedPod {
     annotations,
     statusQosClass: status && typeof status.qosClass === 'string' && status.qosClass !== '' ? status.qosClass : null,
   };
+}
+
+/**
+ * ValidateResourceRequirements (pkg/apis/core/validation/validation.go): the API server rejects
+ * a request above its limit ("must be less than or equal to memory limit"), for containers and
+ * for pod-level resources. Kept apart from parsing so Kubernetes' own unit-test tables, which
+ * skip validation, still run through the model.
+ */
+export function validateRequestsWithinLimits(pod: ParsedPod): void {
+  const check = (r: Resources, path: string) => {
+    for (const [name, request] of r.requests) {
+      const limit = r.limits.get(name);
+      if (limit !== undefined && request.cmp(limit) > 0) {
+        const at = `${path}/requests/${escapePointerToken(name)}`;
+        throw new SpecError(`${request.original} must be less than or equal to the ${name} limit of ${limit.original}`, at);
+      }
+    }
+  };
+  for (const c of [...pod.initContainers, ...pod.containers]) check(c.raw, `/spec/${c.list}/${c.index}/resources`);
+  if (pod.podResources !== null) check(pod.podResources, '/spec/resources');
 }
 
 export { QuantityError };

@@ -74,6 +74,8 @@ export interface ModelOptions {
    * ComputePodQOS and GetContainerOOMScoreAdjust on raw objects; the kubelet never sees one.
    */
   skipDefaulting?: boolean;
+  /** Skip the API server's request <= limit check (Kubernetes' unit-test tables bypass validation). */
+  skipValidation?: boolean;
 }
 
 export interface ContainerResult {

@@ -208,6 +208,18 @@ t.test('versions and feature gates', async (t) => {
 
 t.test('invalid input carries the field path', async (t) => {
   const bad: PodLike = { spec: { containers: [{ name: 'c', resources: { limits: { memory: '1GB' } } }] } };
-  t.throws(() => run(bad, '1.37', 8n * GI), { path: '/spec/containers/0/resources/limits/memory' });
-  t.throws(() => run({ spec: { containers: 'x' as never } }, '1.37', 8n * GI), { path: '/spec/containers' });
+  const pathOf = (fn: () => unknown): unknown => {
+    try {
+      fn();
+    } catch (err) {
+      return (err as { path?: unknown }).path;
+    }
+    return 'no error';
+  };
+  t.equal(pathOf(() => run(bad, '1.37', 8n * GI)), '/spec/containers/0/resources/limits/memory');
+  t.equal(pathOf(() => run({ spec: { containers: 'x' as never } }, '1.37', 8n * GI)), '/spec/containers');
+  const negative: PodLike = { spec: { containers: [{ name: 'c', resources: { requests: { memory: '-1Gi' } } }] } };
+  t.equal(pathOf(() => run(negative, '1.37', 8n * GI)), '/spec/containers/0/resources/requests/memory');
+  const above: PodLike = { spec: { containers: [{ name: 'c', resources: { requests: { memory: '2Gi' }, limits: { memory: '1Gi' } } }] } };
+  t.equal(pathOf(() => run(above, '1.37', 8n * GI)), '/spec/containers/0/resources/requests/memory');
 });
