@@ -2,6 +2,7 @@
 // runs when a Pod is created (from a controller's template too), never on templates themselves,
 // so a linter reading a template must apply it to see the pod the kubelet will get.
 import type { Quantity } from './quantity.js';
+import { aggregateContainerRequest } from './oom-score.js';
 import type { KubeletModel } from './versions.js';
 import type { ParsedContainer, ParsedPod, ResourceMap, Resources } from './pod.js';
 
@@ -64,27 +65,60 @@ export function sumOf(containers: readonly DefaultedContainer[], name: string, w
   return total;
 }
 
+/** IsSupportedPodLevelResource (component-helpers/resource): cpu, memory; hugepages-* from 1.33. */
+function isSupportedPodLevelResource(name: string, model: KubeletModel): boolean {
+  return name === 'cpu' || name === 'memory' || (model.podLevelHugepages && name.startsWith('hugepages-'));
+}
+
 /**
- * Pod-level defaulting (defaultPodRequests in pkg/apis/core/v1/defaults.go, gate
- * PodLevelResources): a pod-level limit without a pod-level request gets a request.
+ * Pod-level defaulting (gate PodLevelResources), after container defaulting.
+ *
+ * 1.32–1.36, defaultPodRequests in pkg/apis/core/v1/defaults.go, only when pod-level limits are
+ * set: a supported resource without a pod-level request gets the aggregated container requests
+ * (AggregateContainerRequests, sidecar-aware) when any container requests it — hugepages
+ * excepted from 1.33 (PR #130577) — and otherwise the pod-level limit.
+ *
+ * 1.37 with PodLevelResourcesFixDefaulting (PR #140514, PrepareForCreate in
+ * pkg/registry/core/pod/strategy.go): the same request rule whenever any pod-level request or
+ * limit is set; then a supported resource with a pod-level request and no pod-level limit gets
+ * the aggregated container limits when every container and init container sets that limit.
  */
 function defaultPodLevel(
-  pod: ParsedPod,
+  r: Resources,
   containers: DefaultedContainer[],
   initContainers: DefaultedContainer[],
+  model: KubeletModel,
 ): { resources: Resources; defaulted: Set<string> } {
-  const r = pod.podResources as Resources;
   const defaulted = new Set<string>();
-  let requests: ResourceMap = r.requests;
+  const triggered = model.podLevelDefaultingFix ? r.requests.size > 0 || r.limits.size > 0 : r.limits.size > 0;
+  if (!triggered) return { resources: r, defaulted };
+  const all = [...initContainers, ...containers];
+  const pod = { containers, initContainers };
+
+  const requests: ResourceMap = new Map(r.requests);
+  const containerRequestNames = new Set(all.flatMap((c) => [...c.resources.requests.keys()]));
+  for (const name of containerRequestNames) {
+    if (requests.has(name) || !isSupportedPodLevelResource(name, model)) continue;
+    if (model.podLevelHugepages && name.startsWith('hugepages-')) continue;
+    requests.set(name, aggregateContainerRequest(pod, name));
+    defaulted.add(name);
+  }
   for (const [name, limit] of r.limits) {
-    if (requests.has(name)) continue;
-    if (requests === r.requests) requests = new Map(r.requests);
+    if (requests.has(name) || !isSupportedPodLevelResource(name, model)) continue;
     requests.set(name, limit);
     defaulted.add(name);
   }
-  void containers;
-  void initContainers;
-  return { resources: { requests, limits: r.limits }, defaulted };
+
+  let limits: ResourceMap = r.limits;
+  if (model.podLevelDefaultingFix && all.length > 0) {
+    for (const name of requests.keys()) {
+      if (limits.has(name) || !isSupportedPodLevelResource(name, model)) continue;
+      if (!all.every((c) => c.resources.limits.has(name))) continue;
+      if (limits === r.limits) limits = new Map(r.limits);
+      limits.set(name, aggregateContainerRequest(pod, name, 'limits'));
+    }
+  }
+  return { resources: { requests, limits }, defaulted };
 }
 
 export function applyDefaults(pod: ParsedPod, model: KubeletModel, skipDefaulting = false): DefaultedPod {
@@ -95,7 +129,7 @@ export function applyDefaults(pod: ParsedPod, model: KubeletModel, skipDefaultin
   if (model.podLevelResources && pod.podResources !== null && skipDefaulting) {
     podResources = pod.podResources;
   } else if (model.podLevelResources && pod.podResources !== null) {
-    const d = defaultPodLevel(pod, containers, initContainers);
+    const d = defaultPodLevel(pod.podResources, containers, initContainers, model);
     podResources = d.resources;
     podDefaultedRequests = d.defaulted;
   }

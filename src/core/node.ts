@@ -3,7 +3,8 @@
 // machineInfo.MemoryCapacity), not by allocatable. Allocatable only matters for fit.
 import { Quantity, QuantityError } from './quantity.js';
 
-export type NodeSource = 'flag' | 'node-file' | 'default' | 'cluster';
+/** Where the node facts came from: a flag, a Node manifest, the config file, the default or the cluster. */
+export type NodeSource = 'flag' | 'node-file' | 'config' | 'default' | 'cluster';
 
 export interface NodeFacts {
   /** Capacity used for oom_score_adj: the smallest across the nodes considered (worst case). */

@@ -40,8 +40,8 @@ export function isNodeCriticalPod(pod: ParsedPod): boolean {
   return isCritical && pod.priorityClassName === 'system-node-critical';
 }
 
-function requestOf(c: DefaultedContainer, name: string): Quantity {
-  return c.resources.requests.get(name) ?? ZERO;
+function requestOf(c: DefaultedContainer, name: string, which: 'requests' | 'limits' = 'requests'): Quantity {
+  return c.resources[which].get(name) ?? ZERO;
 }
 
 function max(a: Quantity, b: Quantity): Quantity {
@@ -53,13 +53,17 @@ function max(a: Quantity, b: Quantity): Quantity {
  * without overhead: max(sum of containers and sidecars, max over init containers of the init
  * container plus the sidecars started before it). Exact: quantities are summed before rounding.
  */
-export function aggregateContainerRequest(pod: DefaultedPod, name: string): Quantity {
+export function aggregateContainerRequest(
+  pod: Pick<DefaultedPod, 'containers' | 'initContainers'>,
+  name: string,
+  which: 'requests' | 'limits' = 'requests',
+): Quantity {
   let total = ZERO;
-  for (const c of pod.containers) total = total.add(requestOf(c, name));
+  for (const c of pod.containers) total = total.add(requestOf(c, name, which));
   let sidecars = ZERO;
   let initMax = ZERO;
   for (const c of pod.initContainers) {
-    const q = requestOf(c, name);
+    const q = requestOf(c, name, which);
     let during: Quantity;
     if (c.sidecar) {
       total = total.add(q);

@@ -345,16 +345,22 @@ const DECIMAL_UNITS: ReadonlyArray<[bigint, string]> = [
 ];
 
 /**
- * Bytes as a person reads them, exactly: the largest binary unit that divides the value
- * ("1536Mi", "8Gi"), else a decimal unit from M up ("500M"), else plain bytes ("1000").
+ * Bytes as a person reads them, exactly: the shorter of the largest binary unit that divides
+ * the value ("1536Mi", "8Gi") and the largest decimal unit from M up ("500M", "1T"; binary on
+ * a tie), else plain bytes ("1000").
  */
 export function formatBytes(bytes: bigint): string {
   if (bytes === 0n) return '0';
   const sign = bytes < 0n ? '-' : '';
   const abs = bytes < 0n ? -bytes : bytes;
-  for (const [size, unit] of BINARY_UNITS) if (abs >= size && abs % size === 0n) return `${sign}${abs / size}${unit}`;
-  for (const [size, unit] of DECIMAL_UNITS) if (abs >= size && abs % size === 0n) return `${sign}${abs / size}${unit}`;
-  return `${sign}${abs}`;
+  const exact = (units: ReadonlyArray<[bigint, string]>) => {
+    for (const [size, unit] of units) if (abs >= size && abs % size === 0n) return `${abs / size}${unit}`;
+    return null;
+  };
+  const binary = exact(BINARY_UNITS);
+  const decimal = exact(DECIMAL_UNITS);
+  const best = binary !== null && (decimal === null || binary.length <= decimal.length) ? binary : decimal ?? `${abs}`;
+  return `${sign}${best}`;
 }
 
 /** CPU millicores as Kubernetes prints them: "500m", "2". */

@@ -59,6 +59,7 @@ export interface FeatureGates {
   SidecarContainers: boolean;
   PodLevelResources: boolean;
   PodLevelResourcesFixKubeletQOSClass: boolean;
+  PodLevelResourcesFixDefaulting: boolean;
 }
 export type FeatureGateName = keyof FeatureGates;
 

@@ -51,6 +51,8 @@ interface GateStage {
 
 interface GateHistory {
   stages: GateStage[];
+  /** Gate this one depends on (the kubelet refuses to start with the dependency off). */
+  dependsOn?: FeatureGateName;
   /** First minor in which the gate no longer exists (the feature is simply on). */
   removedIn?: number;
 }
@@ -63,9 +65,9 @@ const GATES: Record<FeatureGateName, GateHistory> = {
     stages: [
       { since: 28, default: false, locked: false, stage: 'alpha' },
       { since: 29, default: true, locked: false, stage: 'beta' },
+      // Locked on from 1.33; still listed in 1.36 and 1.37 ("remove in 1.36" did not happen).
       { since: 33, default: true, locked: true, stage: 'GA' },
     ],
-    removedIn: 36,
   },
   // KEP-2837: spec.resources. Off, the API server drops the field (pkg/api/pod/util.go).
   PodLevelResources: {
@@ -77,6 +79,13 @@ const GATES: Record<FeatureGateName, GateHistory> = {
   // PR #137150: an empty pod-level stanza no longer decides the QoS class.
   PodLevelResourcesFixKubeletQOSClass: {
     stages: [{ since: 37, default: true, locked: false, stage: 'beta' }],
+    dependsOn: 'PodLevelResources',
+  },
+  // PR #140514: pod-level defaulting moves to the registry strategy, runs whenever the pod sets
+  // any pod-level request or limit, and also defaults pod-level limits from container limits.
+  PodLevelResourcesFixDefaulting: {
+    stages: [{ since: 37, default: true, locked: false, stage: 'beta' }],
+    dependsOn: 'PodLevelResources',
   },
 };
 
@@ -129,6 +138,16 @@ export function resolveFeatureGates(version: string, overrides: Partial<Record<s
     }
     gates[gate] = value;
   }
+  // Dependent gates: explicitly on with their dependency off is refused (the kubelet panics at
+  // start-up, kubernetes#140848); left at their default, they follow the dependency off.
+  for (const name of MODELLED_GATES) {
+    const dependency = GATES[name].dependsOn;
+    if (dependency === undefined || gates[dependency] || !gates[name]) continue;
+    if (overrides[name] === true) {
+      throw new VersionError(`feature gate ${name} requires ${dependency}=true`);
+    }
+    gates[name] = false;
+  }
   return gates;
 }
 
@@ -164,6 +183,13 @@ export interface KubeletModel {
   perContainerQosAlgorithm: boolean;
   /** Pod-level stanza decides QoS only when it sets a request or limit (PR #137150). */
   podLevelQosNeedsValues: boolean;
+  /**
+   * 1.37 pod-level defaulting (PR #140514): triggered by any pod-level request or limit, and
+   * pod-level limits default to the aggregated container limits.
+   */
+  podLevelDefaultingFix: boolean;
+  /** Resource names allowed at pod level: cpu and memory; hugepages-* from 1.33 (PR #130577). */
+  podLevelHugepages: boolean;
 }
 
 export function kubeletModel(version: string, gates: FeatureGates): KubeletModel {
@@ -179,5 +205,7 @@ export function kubeletModel(version: string, gates: FeatureGates): KubeletModel
     podLevelResources: minor >= 32 && gates.PodLevelResources,
     perContainerQosAlgorithm: minor >= 37,
     podLevelQosNeedsValues: minor >= 37 && gates.PodLevelResources && gates.PodLevelResourcesFixKubeletQOSClass,
+    podLevelDefaultingFix: minor >= 37 && gates.PodLevelResources && gates.PodLevelResourcesFixDefaulting,
+    podLevelHugepages: minor >= 33,
   };
 }

@@ -194,11 +194,21 @@ t.test('versions and feature gates', async (t) => {
   t.throws(() => parseKubernetesVersion('1.38'), /1.25 to 1.37/);
   t.throws(() => parseKubernetesVersion('latest'), /invalid Kubernetes version/);
   t.equal(SUPPORTED_VERSIONS.length, 13);
-  t.same(resolveFeatureGates('1.37'), { SidecarContainers: true, PodLevelResources: true, PodLevelResourcesFixKubeletQOSClass: true });
-  t.same(resolveFeatureGates('1.33'), { SidecarContainers: true, PodLevelResources: false, PodLevelResourcesFixKubeletQOSClass: false });
-  t.same(resolveFeatureGates('1.28'), { SidecarContainers: false, PodLevelResources: false, PodLevelResourcesFixKubeletQOSClass: false });
+  const gates = (SidecarContainers: boolean, PodLevelResources: boolean, fixes: boolean) => ({
+    SidecarContainers,
+    PodLevelResources,
+    PodLevelResourcesFixKubeletQOSClass: fixes,
+    PodLevelResourcesFixDefaulting: fixes,
+  });
+  t.same(resolveFeatureGates('1.37'), gates(true, true, true));
+  t.same(resolveFeatureGates('1.33'), gates(true, false, false));
+  t.same(resolveFeatureGates('1.28'), gates(false, false, false));
   t.throws(() => resolveFeatureGates('1.33', { SidecarContainers: false }), /GA and locked/);
-  t.throws(() => resolveFeatureGates('1.36', { SidecarContainers: false }), /removed/);
+  t.throws(() => resolveFeatureGates('1.36', { SidecarContainers: false }), /GA and locked/);
+  t.same(resolveFeatureGates('1.37', { SidecarContainers: true }), gates(true, true, true), 'still listed, locked on, in 1.37');
+  // Dependent gates follow PodLevelResources off, and may not be forced on without it.
+  t.same(resolveFeatureGates('1.37', { PodLevelResources: false }), gates(true, false, false));
+  t.throws(() => resolveFeatureGates('1.37', { PodLevelResources: false, PodLevelResourcesFixDefaulting: true }), /requires PodLevelResources=true/);
   t.throws(() => resolveFeatureGates('1.31', { PodLevelResources: true }), /does not exist in Kubernetes 1.31/);
   t.throws(() => resolveFeatureGates('1.36', { PodLevelResourcesFixKubeletQOSClass: true }), /does not exist/);
   t.throws(() => resolveFeatureGates('1.37', { InPlacePodVerticalScaling: true }), /unknown feature gate/);
@@ -222,4 +232,53 @@ t.test('invalid input carries the field path', async (t) => {
   t.equal(pathOf(() => run(negative, '1.37', 8n * GI)), '/spec/containers/0/resources/requests/memory');
   const above: PodLike = { spec: { containers: [{ name: 'c', resources: { requests: { memory: '2Gi' }, limits: { memory: '1Gi' } } }] } };
   t.equal(pathOf(() => run(above, '1.37', 8n * GI)), '/spec/containers/0/resources/requests/memory');
+});
+
+t.test('pod-level defaulting per version (defaultPodRequests, then PR #140514 in 1.37)', async (t) => {
+  // Pod-level limits only; one container requests 512Mi/500m. 1.34–1.36: the missing pod-level
+  // request is the aggregate of container requests, not the limit, so the pod is Burstable and
+  // the container's score counts no remaining pod request: 1000 - 1000*512Mi/8Gi = 1000 - 62.
+  const limitsOnly: PodLike = {
+    spec: {
+      resources: { limits: { cpu: '2', memory: '2Gi' } },
+      containers: [{ name: 'app', resources: { requests: { cpu: '500m', memory: '512Mi' } } }],
+    },
+  };
+  for (const version of ['1.34', '1.36', '1.37']) {
+    const r = run(limitsOnly, version, 8n * GI);
+    t.equal(r.qosClass, 'Burstable', version);
+    t.equal(r.podMemoryRequest, 512n * 1024n * 1024n, `${version} pod request = aggregate`);
+    t.same(adjs(limitsOnly, version, 8n * GI), { app: 938 }, version);
+  }
+  // No container requests: the pod-level request comes from the pod-level limit: Guaranteed.
+  const bare: PodLike = { spec: { resources: { limits: { cpu: '2', memory: '2Gi' } }, containers: [{ name: 'app' }] } };
+  t.equal(run(bare, '1.34', 8n * GI).qosClass, 'Guaranteed');
+  t.equal(run(bare, '1.37', 8n * GI).podMemoryRequest, 2n * GI);
+
+  // Pod-level requests only, containers with limits equal to them. Before 1.37 nothing is
+  // defaulted at pod level (no pod-level limits): requests without limits make it Burstable.
+  // 1.37 (FixDefaulting): pod-level limits = aggregated container limits = the requests: Guaranteed.
+  const requestsOnly: PodLike = {
+    spec: {
+      resources: { requests: { cpu: '1', memory: '1Gi' } },
+      containers: [
+        { name: 'a', resources: { limits: { cpu: '500m', memory: '512Mi' } } },
+        { name: 'b', resources: { limits: { cpu: '500m', memory: '512Mi' } } },
+      ],
+    },
+  };
+  t.equal(run(requestsOnly, '1.36', 8n * GI).qosClass, 'Burstable');
+  const fixed = run(requestsOnly, '1.37', 8n * GI);
+  t.equal(fixed.qosClass, 'Guaranteed');
+  t.equal(fixed.podMemoryLimit, GI);
+  t.same(adjs(requestsOnly, '1.37', 8n * GI), { a: -997, b: -997 });
+  t.equal(run(requestsOnly, '1.37', 8n * GI, { PodLevelResourcesFixDefaulting: false }).qosClass, 'Burstable', 'gate off');
+  // One container without a memory limit: no pod-level memory limit is defaulted.
+  const partial: PodLike = {
+    spec: {
+      resources: { requests: { cpu: '1', memory: '1Gi' } },
+      containers: [{ name: 'a', resources: { limits: { cpu: '500m', memory: '512Mi' } } }, { name: 'b', resources: { limits: { cpu: '500m' } } }],
+    },
+  };
+  t.equal(run(partial, '1.37', 8n * GI).podMemoryLimit, null);
 });

@@ -150,6 +150,10 @@ t.test('formatBytes and formatMillis', async (t) => {
     [8589934592n, '8Gi'],
     [500_000_000n, '500M'],
     [-1024n, '-1Ki'],
+    [10n ** 12n, '1T'],
+    [2n * 10n ** 18n, '2E'],
+    [2_048_000n, '2000Ki'],
+    [1_000_000n, '1M'],
   ];
   for (const [bytes, text] of cases) t.equal(formatBytes(bytes), text, `${bytes}`);
   t.equal(formatMillis(500n), '500m');
