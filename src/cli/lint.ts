@@ -65,26 +65,27 @@ interface Settings {
 
 function resolveNodeFromFile(file: string, source: NodeSource, cwd: string): NodeFacts {
   const shown = path.relative(cwd, file) || file;
+  const what = source === 'config' ? `node.file ${shown}` : `--node ${shown}`;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`--node ${shown}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new UsageError(`${what}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
   const parsed = parseText(text, shown);
   if (parsed.errors.length > 0) {
     const e = parsed.errors[0];
-    throw new UsageError(`${e.file}${e.document !== null ? ` document ${e.document}` : ''}${e.line !== null ? ` line ${e.line}` : ''}: ${e.message}`);
+    throw new UsageError(`${e.file}${e.document !== null ? ` document ${e.document + 1}` : ''}${e.line !== null ? ` line ${e.line}` : ''}: ${e.message}`);
   }
   const nodes = parsed.objects.filter((o) => o.object.kind === 'Node');
-  if (nodes.length === 0) throw new UsageError(`--node ${shown}: no Node objects found (use kubectl get nodes -o yaml)`);
+  if (nodes.length === 0) throw new UsageError(`${what}: no Node objects found (use kubectl get nodes -o yaml)`);
   try {
     return nodeFactsFromNodes(
       nodes.map((o) => ({ object: o.object, pointer: o.itemPointer })),
       source,
     );
   } catch (err) {
-    if (err instanceof NodeError) throw new UsageError(`--node ${shown}: ${err.message}`);
+    if (err instanceof NodeError) throw new UsageError(`${what}: ${err.message}`);
     throw err;
   }
 }
@@ -164,8 +165,8 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
   let node: NodeFacts;
   if (v['node-memory'] !== undefined) node = parseNodeMemory(v['node-memory'], '--node-memory');
   else if (v.node !== undefined) node = resolveNodeFromFile(path.resolve(io.cwd, v.node), 'node-file', io.cwd);
-  else if (config.node?.memory !== undefined) node = { ...parseNodeMemory(config.node.memory, `${config.path}: node.memory`), source: 'flag' };
-  else if (config.node?.file !== undefined) node = resolveNodeFromFile(config.node.file, 'node-file', io.cwd);
+  else if (config.node?.memory !== undefined) node = { ...parseNodeMemory(config.node.memory, 'node.memory'), source: 'config' };
+  else if (config.node?.file !== undefined) node = resolveNodeFromFile(config.node.file, 'config', io.cwd);
   else node = defaultNodeFacts();
 
   const color = v['no-color'] ? false : v.color ? true : io.color;

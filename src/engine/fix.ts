@@ -1,0 +1,226 @@
+// JSON Patch (RFC 6902) for fixes: the requests-equal-limits fix, shared by the mutating webhook
+// and `oomguard fix`, and a small pure applier (add, replace, remove, test) used by tests and by
+// the CLI to show the fixed object. Pure: no I/O, nothing mutated, no unbounded recursion.
+import { Quantity, QuantityError } from '../core/quantity.js';
+import { escapePointerToken } from '../core/pod.js';
+import { pointerTokens } from './pointer.js';
+import type { PatchOperation } from './types.js';
+
+export type { PatchOperation };
+
+/** The resources whose request this fix raises to the limit (the two that decide QoS). */
+export const FIXED_RESOURCES = ['cpu', 'memory'] as const;
+
+type Json = Record<string, unknown>;
+
+function isMapping(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseQuantity(v: unknown): Quantity | null {
+  if (v === undefined || v === null) return null;
+  try {
+    return Quantity.parse(v);
+  } catch (err) {
+    if (err instanceof QuantityError) return null;
+    throw err;
+  }
+}
+
+/** Operations raising one `resources` stanza's cpu/memory requests to its limits. */
+function resourcesPatch(resources: unknown, pointer: string, out: PatchOperation[]): void {
+  if (!isMapping(resources) || !isMapping(resources.limits)) return;
+  const limits = resources.limits;
+  const requests = resources.requests;
+  const missing: Json = {};
+  const ops: PatchOperation[] = [];
+  for (const name of FIXED_RESOURCES) {
+    if (!Object.prototype.hasOwnProperty.call(limits, name)) continue;
+    const limit = parseQuantity(limits[name]);
+    // Invalid or zero limits are left alone: the API server rejects the first, and a zero limit
+    // does not count for QoS.
+    if (limit === null || limit.sign() <= 0) continue;
+    const current = isMapping(requests) && Object.prototype.hasOwnProperty.call(requests, name) ? requests[name] : undefined;
+    if (current === undefined || current === null) {
+      missing[name] = limits[name];
+      continue;
+    }
+    const request = parseQuantity(current);
+    // An invalid request is the API server's to reject; a request above the limit is invalid too,
+    // and lowering it is not this fix's business.
+    if (request === null || request.cmp(limit) >= 0) continue;
+    ops.push({ op: 'replace', path: `${pointer}/requests/${escapePointerToken(name)}`, value: limits[name] });
+  }
+  const missingNames = Object.keys(missing);
+  if (missingNames.length > 0) {
+    if (isMapping(requests)) {
+      for (const name of missingNames) {
+        out.push({ op: 'add', path: `${pointer}/requests/${escapePointerToken(name)}`, value: missing[name] });
+      }
+    } else {
+      // No requests map (or `requests: null`): add one holding what is needed. `add` on an
+      // existing member replaces it, which is what `null` needs.
+      out.push({ op: 'add', path: `${pointer}/requests`, value: missing });
+    }
+  }
+  out.push(...ops);
+}
+
+/**
+ * JSON Patch raising cpu and memory requests to the limits, for every container and init
+ * container of the pod (template) at `podPointer` (an escaped JSON Pointer, "" for a Pod), and for
+ * pod-level `spec.resources`. Only resources that have a limit are touched; arrays are never
+ * replaced; an object that already complies gets `[]`. Ephemeral containers never count for QoS
+ * and are left alone.
+ */
+export function requestsEqualLimitsPatch(object: unknown, podPointer: string): PatchOperation[] {
+  const pod = getAtPointer(object, podPointer);
+  if (!isMapping(pod) || !isMapping(pod.spec)) return [];
+  const spec = pod.spec;
+  const out: PatchOperation[] = [];
+  for (const list of ['initContainers', 'containers'] as const) {
+    const containers = spec[list];
+    if (!Array.isArray(containers)) continue;
+    containers.forEach((c, i) => {
+      if (!isMapping(c)) return;
+      resourcesPatch(c.resources, `${podPointer}/spec/${list}/${i}/resources`, out);
+    });
+  }
+  resourcesPatch(spec.resources, `${podPointer}/spec/resources`, out);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying a patch.
+
+export class PatchError extends Error {
+  constructor(
+    message: string,
+    readonly index: number,
+  ) {
+    super(`patch operation ${index}: ${message}`);
+    this.name = 'PatchError';
+  }
+}
+
+function getAtPointer(root: unknown, pointer: string): unknown {
+  let cur: unknown = root;
+  for (const token of pointerTokens(pointer)) {
+    if (Array.isArray(cur)) {
+      if (!/^(0|[1-9]\d*)$/.test(token)) return undefined;
+      cur = cur[Number(token)];
+    } else if (isMapping(cur)) {
+      cur = Object.prototype.hasOwnProperty.call(cur, token) ? cur[token] : undefined;
+    } else {
+      return undefined;
+    }
+  }
+  return cur;
+}
+
+/** Structural equality of JSON values, iterative (no recursion on deep values). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  const stack: Array<[unknown, unknown]> = [[a, b]];
+  while (stack.length > 0) {
+    const [x, y] = stack.pop()!;
+    if (x === y) continue;
+    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+    if (Array.isArray(x) !== Array.isArray(y)) return false;
+    if (Array.isArray(x)) {
+      const ya = y as unknown[];
+      if (x.length !== ya.length) return false;
+      for (let i = 0; i < x.length; i++) stack.push([x[i], ya[i]]);
+    } else {
+      const xk = Object.keys(x);
+      const yo = y as Json;
+      if (xk.length !== Object.keys(yo).length) return false;
+      for (const k of xk) {
+        if (!Object.prototype.hasOwnProperty.call(yo, k)) return false;
+        stack.push([(x as Json)[k], yo[k]]);
+      }
+    }
+  }
+  return true;
+}
+
+function arrayIndex(token: string, length: number, allowEnd: boolean, i: number): number {
+  if (allowEnd && token === '-') return length;
+  if (!/^(0|[1-9]\d*)$/.test(token)) throw new PatchError(`"${token}" is not an array index`, i);
+  const n = Number(token);
+  if (n > length || (!allowEnd && n === length)) throw new PatchError(`index ${n} is out of bounds`, i);
+  return n;
+}
+
+/**
+ * Applies add, replace, remove and test operations (RFC 6902) and returns the new document. The
+ * input is never modified: containers along each operation's path are copied, everything else is
+ * shared. Throws PatchError (a failed test, a missing path, a bad index); `move` and `copy` are not
+ * supported.
+ */
+export function applyPatch<T>(doc: T, ops: readonly PatchOperation[]): T {
+  let root: unknown = doc;
+  // Containers copied during this call, safe to modify in place for later operations.
+  const owned = new WeakSet<object>();
+  const own = <C extends object>(c: C): C => {
+    if (owned.has(c)) return c;
+    const copy = (Array.isArray(c) ? [...c] : { ...c }) as C;
+    owned.add(copy);
+    return copy;
+  };
+
+  ops.forEach((op, i) => {
+    if (typeof op.path !== 'string' || (op.path !== '' && !op.path.startsWith('/'))) {
+      throw new PatchError(`invalid path ${JSON.stringify(op.path)}`, i);
+    }
+    if (op.op === 'test') {
+      const found = getAtPointer(root, op.path);
+      if (found === undefined || !jsonEqual(found, op.value)) throw new PatchError(`test failed at ${op.path}`, i);
+      return;
+    }
+    if (op.op !== 'add' && op.op !== 'replace' && op.op !== 'remove') {
+      throw new PatchError(`unsupported operation ${JSON.stringify((op as { op: unknown }).op)}`, i);
+    }
+    const tokens = pointerTokens(op.path);
+    if (tokens.length === 0) {
+      if (op.op === 'remove') throw new PatchError('cannot remove the whole document', i);
+      root = op.value;
+      return;
+    }
+    // Copy the path down to the parent of the target.
+    if (typeof root !== 'object' || root === null) throw new PatchError(`path ${op.path} does not exist`, i);
+    root = own(root as object);
+    let parent = root as Json | unknown[];
+    for (let t = 0; t < tokens.length - 1; t++) {
+      const token = tokens[t];
+      let child: unknown;
+      if (Array.isArray(parent)) {
+        const n = arrayIndex(token, parent.length, false, i);
+        child = parent[n];
+        if (typeof child !== 'object' || child === null) throw new PatchError(`path ${op.path} does not exist`, i);
+        child = own(child as object);
+        parent[n] = child;
+      } else {
+        if (!Object.prototype.hasOwnProperty.call(parent, token)) throw new PatchError(`path ${op.path} does not exist`, i);
+        child = parent[token];
+        if (typeof child !== 'object' || child === null) throw new PatchError(`path ${op.path} does not exist`, i);
+        child = own(child as object);
+        Object.defineProperty(parent, token, { value: child, writable: true, enumerable: true, configurable: true });
+      }
+      parent = child as Json | unknown[];
+    }
+    const last = tokens[tokens.length - 1];
+    if (Array.isArray(parent)) {
+      const n = arrayIndex(last, parent.length, op.op === 'add', i);
+      if (op.op === 'add') parent.splice(n, 0, op.value);
+      else if (op.op === 'replace') parent[n] = op.value;
+      else parent.splice(n, 1);
+    } else {
+      const exists = Object.prototype.hasOwnProperty.call(parent, last);
+      if (op.op !== 'add' && !exists) throw new PatchError(`path ${op.path} does not exist`, i);
+      if (op.op === 'remove') delete parent[last];
+      // defineProperty, not assignment: a "__proto__" key stays a plain member.
+      else Object.defineProperty(parent, last, { value: op.value, writable: true, enumerable: true, configurable: true });
+    }
+  });
+  return root as T;
+}
