@@ -19,6 +19,7 @@ Commands:
   lint [PATH|-]...     Lint manifests (files, folders, - for stdin) and report findings
   explain [PATH|-]...  Print QoS class and oom_score_adj per container
   rules                List the rules
+  serve                Run the admission webhook (HTTPS; validate and mutate)
 
 Run 'oomguard <command> --help' for the options of a command.
 Global options: --help, --version`;
@@ -51,6 +52,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         return await (await import('./lint.js')).runLint(rest, io, 'explain');
       case 'rules':
         return await (await import('./rules.js')).runRules(rest, io);
+      case 'serve':
+        return await (await import('./serve.js')).runServe(rest, io);
       case '--version':
       case '-v':
       case 'version':
@@ -63,7 +66,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         io.stdout(`${USAGE}\n`);
         return command === undefined ? EXIT_INPUT : EXIT_OK;
       default:
-        throw new UsageError(`unknown command "${command}" (expected lint, explain or rules; see oomguard --help)`);
+        throw new UsageError(`unknown command "${command}" (expected lint, explain, rules or serve; see oomguard --help)`);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,0 +1,223 @@
+// `oomguard serve`: the validating and mutating admission webhook (src/webhook/).
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { EXIT_OK, UsageError } from './exit-codes.js';
+import type { Io } from './main.js';
+import { rules } from '../../rules/index.js';
+import { loadConfig, ConfigError } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
+import {
+  DEFAULT_KUBERNETES_VERSION,
+  VersionError,
+  parseFeatureGateList,
+  parseKubernetesVersion,
+  resolveFeatureGates,
+} from '../core/versions.js';
+import { Quantity, QuantityError } from '../core/quantity.js';
+import { DEFAULT_NODE_MEMORY, NodeError, nodeFactsFromCapacity, nodeFactsFromNodes } from '../core/node.js';
+import type { NodeFacts, NodeSource } from '../core/node.js';
+import type { FeatureGates } from '../core/types.js';
+import { parseText } from '../input/parse.js';
+import { FAILURE_POLICIES, MODES, MUTATIONS } from '../webhook/admission.js';
+import type { FailurePolicy, Mode, Mutation } from '../webhook/admission.js';
+import type { ServeOptions } from '../webhook/serve.js';
+import { TlsError } from '../webhook/plugins/tls-reload.js';
+
+export const SERVE_HELP = `Usage: oomguard serve --tls-cert FILE --tls-key FILE [options]
+
+Runs the admission webhook over HTTPS (TLS 1.2+): POST /validate and POST /mutate take and return
+admission.k8s.io/v1 AdmissionReviews; GET /healthz, GET /readyz; Prometheus metrics on a separate
+plain-HTTP port at /metrics. Judges with the same core and rules as oomguard lint.
+
+Options:
+  --port N                    HTTPS port (default 8443)
+  --host ADDRESS              Address to listen on (default 0.0.0.0)
+  --tls-cert FILE             Serving certificate (PEM); reloaded when it changes
+  --tls-key FILE              Its private key (PEM); reloaded when it changes
+  --metrics-port N|off        Plain-HTTP port for /metrics (default 9090)
+  --mode MODE                 enforce (deny error findings with 403), warn (admit with warnings)
+                              or audit (admit, log and count only); default warn
+  --mutate requests-equal-limits
+                              On /mutate, raise cpu/memory requests to the limits (objects opt
+                              out with the annotation oomguard.io/mutate: "false")
+  --failure-policy POLICY     What to answer when a review cannot be decided (rule exception,
+                              deadline): Ignore (admit with a warning) or Fail (deny with code
+                              500); match the webhook configuration's failurePolicy (default Ignore)
+  --node-memory QUANTITY      Judge every pod on this node capacity instead of reading the
+                              cluster's nodes (default: read nodes; ${DEFAULT_NODE_MEMORY} until they are known)
+  --kubeconfig FILE           Kubeconfig for reading nodes (default: KUBECONFIG, ~/.kube/config,
+                              then the in-cluster service account)
+  --kubernetes-version X.Y    Kubernetes minor to model, 1.25 to 1.37 (default ${DEFAULT_KUBERNETES_VERSION})
+  --feature-gates LIST        e.g. PodLevelResources=true,SidecarContainers=false
+  --config FILE               Config file (default: .oomguard.yaml found upward from here)
+  --log-level LEVEL           fatal, error, warn, info, debug or trace (default info; debug
+                              logs finding messages, never whole objects)
+  --shutdown-delay SECONDS    After SIGTERM, keep serving this long before closing (default 5)`;
+
+function parsePort(text: string, flag: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new UsageError(`${flag} must be a port number (got "${text}")`);
+  return Number(text);
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string, fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
+  return value as T;
+}
+
+function memoryFacts(text: string, what: string, source: NodeSource): NodeFacts {
+  let bytes: bigint;
+  try {
+    bytes = Quantity.parse(text).value();
+  } catch (err) {
+    if (err instanceof QuantityError) throw new UsageError(`${what}: ${err.message}`);
+    throw err;
+  }
+  if (bytes <= 0n) throw new UsageError(`${what}: node memory must be positive`);
+  return nodeFactsFromCapacity(bytes, source);
+}
+
+function nodeFileFacts(file: string, cwd: string): NodeFacts {
+  const shown = path.relative(cwd, file) || file;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`node.file ${shown}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  const parsed = parseText(text, shown);
+  if (parsed.errors.length > 0) throw new UsageError(`node.file ${shown}: ${parsed.errors[0].message}`);
+  const nodes = parsed.objects.filter((o) => o.object.kind === 'Node');
+  try {
+    return nodeFactsFromNodes(
+      nodes.map((o) => ({ object: o.object, pointer: o.itemPointer })),
+      'config',
+    );
+  } catch (err) {
+    if (err instanceof NodeError) throw new UsageError(`node.file ${shown}: ${err.message}`);
+    throw err;
+  }
+}
+
+export interface ServeSettings extends Omit<ServeOptions, 'nodes'> {
+  /** Static node facts, or null to read the cluster. */
+  staticNode: NodeFacts | null;
+  kubeconfig?: string;
+  logLevel: string;
+}
+
+/** Flags to settings (exported for tests). Returns null for --help. */
+export function serveSettings(argv: string[], io: Io): ServeSettings | null {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      strict: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'metrics-port': { type: 'string' },
+        mode: { type: 'string' },
+        mutate: { type: 'string' },
+        'failure-policy': { type: 'string' },
+        'node-memory': { type: 'string' },
+        kubeconfig: { type: 'string' },
+        'kubernetes-version': { type: 'string' },
+        'feature-gates': { type: 'string' },
+        config: { type: 'string' },
+        'log-level': { type: 'string' },
+        'shutdown-delay': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see oomguard serve --help)`);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    io.stdout(`${SERVE_HELP}\n`);
+    return null;
+  }
+  if (v['tls-cert'] === undefined || v['tls-key'] === undefined) {
+    throw new UsageError('--tls-cert and --tls-key are required: the API server only calls webhooks over HTTPS (see certs/ or cert-manager)');
+  }
+  const mode = oneOf<Mode>(v.mode, MODES, '--mode', 'warn');
+  const failurePolicy = oneOf<FailurePolicy>(v['failure-policy'], FAILURE_POLICIES, '--failure-policy', 'Ignore');
+  const mutation = v.mutate === undefined ? null : oneOf<Mutation>(v.mutate, MUTATIONS, '--mutate', 'requests-equal-limits');
+  const logLevel = oneOf(v['log-level'], ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, '--log-level', 'info');
+  let shutdownDelayMs = 5000;
+  if (v['shutdown-delay'] !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(v['shutdown-delay'])) throw new UsageError('--shutdown-delay must be a number of seconds');
+    shutdownDelayMs = Math.round(Number(v['shutdown-delay']) * 1000);
+  }
+
+  let config: LoadedConfig;
+  try {
+    config = loadConfig({ configPath: v.config, cwd: io.cwd, rules });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+  let kubernetesVersion: string;
+  let featureGates: Partial<FeatureGates>;
+  try {
+    kubernetesVersion = parseKubernetesVersion(v['kubernetes-version'] ?? config.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
+    featureGates = { ...(config.featureGates ?? {}), ...(v['feature-gates'] ? parseFeatureGateList(v['feature-gates']) : {}) } as Partial<FeatureGates>;
+    resolveFeatureGates(kubernetesVersion, featureGates);
+  } catch (err) {
+    if (err instanceof VersionError) throw new UsageError(err.message);
+    throw err;
+  }
+  let staticNode: NodeFacts | null = null;
+  if (v['node-memory'] !== undefined) staticNode = memoryFacts(v['node-memory'], '--node-memory', 'flag');
+  else if (config.node?.memory !== undefined) staticNode = memoryFacts(config.node.memory, 'node.memory', 'config');
+  else if (config.node?.file !== undefined) staticNode = nodeFileFacts(config.node.file, io.cwd);
+
+  return {
+    host: v.host ?? '0.0.0.0',
+    port: v.port === undefined ? 8443 : parsePort(v.port, '--port'),
+    metricsPort: v['metrics-port'] === 'off' ? null : v['metrics-port'] === undefined ? 9090 : parsePort(v['metrics-port'], '--metrics-port'),
+    tls: { certFile: path.resolve(io.cwd, v['tls-cert']), keyFile: path.resolve(io.cwd, v['tls-key']) },
+    mode,
+    failurePolicy,
+    mutation,
+    kubernetesVersion,
+    featureGates,
+    rules,
+    ruleSettings: config.ruleSettings,
+    staticNode,
+    kubeconfig: v.kubeconfig === undefined ? undefined : path.resolve(io.cwd, v.kubeconfig),
+    logLevel,
+    shutdownDelayMs,
+  };
+}
+
+/** Runs until SIGTERM/SIGINT; resolves with the exit code once everything is closed. */
+export async function runServe(argv: string[], io: Io): Promise<number> {
+  const s = serveSettings(argv, io);
+  if (s === null) return EXIT_OK;
+  const [{ startServer }, { StaticNodeView, ClusterNodeView }, { WebhookMetrics }] = await Promise.all([
+    import('../webhook/serve.js'),
+    import('../webhook/plugins/node-cache.js'),
+    import('../webhook/plugins/metrics.js'),
+  ]);
+  const metrics = new WebhookMetrics({ defaultMetrics: true });
+  // The cluster view gets fastify's logger when the app starts it (build-server.ts).
+  const nodes = s.staticNode !== null ? new StaticNodeView(s.staticNode) : new ClusterNodeView({ kubeconfig: s.kubeconfig, metrics });
+  if (s.staticNode !== null) metrics.setNodeCacheState('static', 0);
+  let running;
+  try {
+    running = await startServer({ ...s, nodes, metrics, logger: { level: s.logLevel } });
+  } catch (err) {
+    if (err instanceof TlsError) throw new UsageError(err.message);
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES') throw new UsageError(`cannot listen: ${e.message}`);
+    throw err;
+  }
+  await running.closed;
+  return EXIT_OK;
+}

@@ -1,0 +1,478 @@
+// admission.k8s.io/v1 AdmissionReview: parsing and checking the envelope, the response builders
+// (allow, deny, warn, patch), failure-policy emulation, and the judgement of one request through
+// the one engine (lintObjects), with UPDATE judged against oldObject. No fastify, no I/O: the
+// routes call these, and tests can too.
+import { lintObjects } from '../engine/lint.js';
+import type { RuleSetting } from '../engine/lint.js';
+import { locatePod } from '../engine/extract-workloads.js';
+import { jsonEqual, requestsEqualLimitsPatch } from '../engine/fix.js';
+import { IGNORE_ANNOTATION } from '../engine/suppress.js';
+import type { Finding, ObjectReport, PatchOperation, Severity } from '../engine/types.js';
+import type { InputError, SourceObject } from '../input/types.js';
+import type { NodeFacts } from '../core/node.js';
+import { formatBytes } from '../core/quantity.js';
+import type { FeatureGates, PodLike } from '../core/types.js';
+import type { AnyRule } from '../../rules/index.js';
+
+export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+export const MODES = ['enforce', 'warn', 'audit'] as const;
+export type Mode = (typeof MODES)[number];
+export const FAILURE_POLICIES = ['Ignore', 'Fail'] as const;
+export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
+export const MUTATIONS = ['requests-equal-limits'] as const;
+export type Mutation = (typeof MUTATIONS)[number];
+
+/** Objects (or their pod templates) with this annotation set to "false" are never patched. */
+export const MUTATE_ANNOTATION = 'oomguard.io/mutate';
+
+/** kubectl prints each warning on one line; the API server truncates past 256 runes under pressure. */
+export const MAX_WARNING_LENGTH = 120;
+export const MAX_WARNINGS = 5;
+/** Status messages are shown whole by kubectl; keep a denial readable. */
+export const MAX_STATUS_MESSAGE = 2000;
+
+// ---------------------------------------------------------------------------------------------
+// The envelope.
+
+export interface GroupVersionKind {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+export interface AdmissionRequest {
+  uid: string;
+  kind?: GroupVersionKind;
+  resource?: { group: string; version: string; resource: string };
+  subResource?: string;
+  operation?: string;
+  namespace?: string;
+  name?: string;
+  object?: unknown;
+  oldObject?: unknown;
+  dryRun?: boolean;
+}
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  status?: { code: number; message: string; reason?: string };
+  warnings?: string[];
+  patchType?: 'JSONPatch';
+  patch?: string;
+  auditAnnotations?: Record<string, string>;
+}
+
+export interface AdmissionReviewResponse {
+  apiVersion: typeof ADMISSION_API_VERSION;
+  kind: 'AdmissionReview';
+  response: AdmissionResponse;
+}
+
+/** A body that is not an AdmissionReview v1 with a request uid: answered with HTTP 400. */
+export class ReviewError extends Error {
+  readonly statusCode = 400;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReviewError';
+  }
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Checks the envelope and returns its request. Throws ReviewError. */
+export function parseReview(body: unknown): AdmissionRequest {
+  if (!isMapping(body)) throw new ReviewError('body must be an AdmissionReview object');
+  if (body.kind !== 'AdmissionReview') throw new ReviewError(`kind must be AdmissionReview (got ${JSON.stringify(str(body.kind) ?? null)})`);
+  if (body.apiVersion !== ADMISSION_API_VERSION) {
+    throw new ReviewError(`apiVersion must be ${ADMISSION_API_VERSION} (got ${JSON.stringify(str(body.apiVersion) ?? null)}): register the webhook with admissionReviewVersions: ["v1"]`);
+  }
+  const r = body.request;
+  if (!isMapping(r)) throw new ReviewError('request is missing');
+  if (typeof r.uid !== 'string' || r.uid === '') throw new ReviewError('request.uid is missing');
+  if (r.uid.length > 256) throw new ReviewError('request.uid is too long');
+  const out: AdmissionRequest = { uid: r.uid, object: r.object, oldObject: r.oldObject };
+  if (isMapping(r.kind)) out.kind = { group: str(r.kind.group) ?? '', version: str(r.kind.version) ?? '', kind: str(r.kind.kind) ?? '' };
+  if (isMapping(r.resource)) {
+    out.resource = { group: str(r.resource.group) ?? '', version: str(r.resource.version) ?? '', resource: str(r.resource.resource) ?? '' };
+  }
+  out.subResource = str(r.subResource);
+  out.operation = str(r.operation);
+  out.namespace = str(r.namespace);
+  out.name = str(r.name);
+  out.dryRun = r.dryRun === true;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Builders.
+
+export function reviewOf(response: AdmissionResponse): AdmissionReviewResponse {
+  return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
+}
+
+export function allow(uid: string, warnings: string[] = []): AdmissionResponse {
+  const r: AdmissionResponse = { uid, allowed: true };
+  if (warnings.length > 0) r.warnings = warnings;
+  return r;
+}
+
+export function deny(uid: string, code: number, message: string, warnings: string[] = []): AdmissionResponse {
+  const reason = code === 403 ? 'Forbidden' : code === 422 ? 'Invalid' : code >= 500 ? 'InternalError' : 'BadRequest';
+  const r: AdmissionResponse = { uid, allowed: false, status: { code, message: truncate(message, MAX_STATUS_MESSAGE), reason } };
+  if (warnings.length > 0) r.warnings = warnings;
+  return r;
+}
+
+export function patched(uid: string, ops: readonly PatchOperation[], warnings: string[] = []): AdmissionResponse {
+  const r = allow(uid, warnings);
+  if (ops.length > 0) {
+    r.patchType = 'JSONPatch';
+    r.patch = Buffer.from(JSON.stringify(ops)).toString('base64');
+  }
+  return r;
+}
+
+/**
+ * What the API server would do with the configured failurePolicy if this webhook failed: Ignore
+ * admits (we say so in a warning), Fail denies with code 500.
+ */
+export function cannotDecide(uid: string, policy: FailurePolicy, reason: string): AdmissionResponse {
+  if (policy === 'Fail') return deny(uid, 500, `oomguard could not check this object: ${reason} (failurePolicy Fail)`);
+  return allow(uid, [shortWarning(`oomguard could not check this object, allowed by failurePolicy Ignore: ${reason}`)]);
+}
+
+function truncate(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/**
+ * One line kubectl shows whole: the finding up to its first " — " (the statement with its numbers;
+ * the consequence that follows is in `oomguard lint`), then cut at a word boundary if still long.
+ */
+export function shortWarning(text: string, max = MAX_WARNING_LENGTH): string {
+  let t = /\s\s|[\t\n\r]/.test(text) ? text.replace(/\s+/g, ' ') : text;
+  t = t.trim();
+  // UTF-16 length bounds the number of characters: the common short case costs nothing more.
+  if (t.length <= max) return t;
+  const dash = t.indexOf(' — ');
+  if (dash > 0 && Array.from(t).length > max) t = t.slice(0, dash);
+  const chars = Array.from(t);
+  if (chars.length <= max) return t;
+  const cut = chars.slice(0, max - 1).join('');
+  const space = cut.lastIndexOf(' ');
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
+}
+
+/** At most MAX_WARNINGS lines; the last says how many more there are. */
+export function capWarnings(lines: string[], max = MAX_WARNINGS): string[] {
+  const unique = [...new Set(lines)];
+  if (unique.length <= max) return unique;
+  const rest = unique.length - (max - 1);
+  return [...unique.slice(0, max - 1), `… and ${rest} more oomguard findings (run oomguard lint for all)`];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Judgement.
+
+export interface JudgeSettings {
+  mode: Mode;
+  failurePolicy: FailurePolicy;
+  kubernetesVersion: string;
+  featureGates: Partial<FeatureGates>;
+  rules: readonly AnyRule[];
+  ruleSettings?: ReadonlyMap<string, RuleSetting>;
+}
+
+/** What the validating endpoint decided, for the response, the log line and the metrics. */
+export type Decision = 'allow' | 'deny' | 'warn' | 'audit' | 'skip' | 'fail-open' | 'fail-closed' | 'invalid';
+
+export interface Outcome {
+  response: AdmissionResponse;
+  decision: Decision;
+  /** Findings that counted (after the UPDATE diff). */
+  findings: Finding[];
+  /** Why the object was not judged (skip), or why it could not be (fail-*). */
+  reason?: string;
+  kind?: string;
+  objectName?: string;
+  node?: NodeFacts;
+}
+
+/** Chooses node facts for a pod (template): the node it is bound or selected to, else the worst case. */
+export type NodeChooser = (pod: PodLike | null) => NodeFacts;
+
+export function sourceOf(object: Record<string, unknown>, file = '<admission>'): SourceObject {
+  return { file, document: 0, itemPointer: '', line: 1, object, lineOf: () => 1 };
+}
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+function subjectOf(f: Finding): string {
+  return `${f.rule}\u0000${f.container ?? f.path}`;
+}
+
+function adjOf(report: ObjectReport, container: string | undefined): number | null {
+  if (container === undefined || report.workload === undefined) return null;
+  const c = report.workload.analysis.containers.find((x) => x.name === container);
+  return c === undefined ? null : c.oomScoreAdj;
+}
+
+/**
+ * UPDATE: the findings of the new object that are new or worse than in the old one. A finding is
+ * pre-existing when the old object has one from the same rule about the same container (or path),
+ * at the same or a higher severity, and either the same message or the same messageId with the
+ * container's oom_score_adj not raised. So scaling or relabelling an existing workload never
+ * trips the webhook, while lowering a request (a higher score) or a new container does.
+ */
+export function newOrWorse(current: ObjectReport, old: ObjectReport | null): Finding[] {
+  if (old === null) return current.findings;
+  const before = new Map<string, Finding[]>();
+  for (const f of old.findings) {
+    const k = subjectOf(f);
+    const list = before.get(k);
+    if (list) list.push(f);
+    else before.set(k, [f]);
+  }
+  return current.findings.filter((f) => {
+    const candidates = before.get(subjectOf(f)) ?? [];
+    return !candidates.some((o) => {
+      if (RANK[o.severity] < RANK[f.severity]) return false;
+      if (o.message === f.message) return true;
+      if (o.messageId !== f.messageId) return false;
+      const now = adjOf(current, f.container);
+      const then = adjOf(old, o.container);
+      return now !== null && then !== null && now <= then;
+    });
+  });
+}
+
+interface LintOne {
+  report: ObjectReport;
+  /** Invalid input the API server would reject (quantities, shapes), with the field named. */
+  invalid: InputError[];
+  /** Rules that threw. */
+  crashed: Array<{ rule: string; error: unknown }>;
+}
+
+/** Where the wrapped rules record exceptions: set for the duration of one synchronous lintObjects call. */
+let crashSink: LintOne['crashed'] | null = null;
+const wrappedRules = new WeakMap<readonly AnyRule[], AnyRule[]>();
+
+/** The rules, each wrapped so an exception is recorded before lintObjects turns it into an error line. */
+function recordingRules(rules: readonly AnyRule[]): AnyRule[] {
+  let wrapped = wrappedRules.get(rules);
+  if (wrapped === undefined) {
+    wrapped = rules.map((rule): AnyRule => ({
+      meta: rule.meta,
+      check(workload, context) {
+        try {
+          return rule.check(workload, context);
+        } catch (error) {
+          crashSink?.push({ rule: rule.meta.id, error });
+          throw error;
+        }
+      },
+    }));
+    wrappedRules.set(rules, wrapped);
+  }
+  return wrapped;
+}
+
+/** Runs the one engine on one object, keeping rule exceptions apart from invalid input. */
+function lintOne(object: Record<string, unknown>, node: NodeFacts, s: JudgeSettings, file: string): LintOne {
+  const crashed: LintOne['crashed'] = [];
+  const rules = recordingRules(s.rules);
+  crashSink = crashed;
+  let result;
+  try {
+    result = lintObjects([sourceOf(object, file)], {
+      kubernetesVersion: s.kubernetesVersion,
+      featureGates: s.featureGates,
+      node,
+      rules,
+      ruleSettings: s.ruleSettings,
+    });
+  } finally {
+    crashSink = null;
+  }
+  const invalid =
+    crashed.length === 0 ? result.errors : result.errors.filter((e) => !crashed.some((c) => e.message.includes(`internal error in rule ${c.rule}:`)));
+  return { report: result.objects[0], invalid, crashed };
+}
+
+function objectName(object: Record<string, unknown>, req: AdmissionRequest): string {
+  const meta = isMapping(object.metadata) ? object.metadata : {};
+  const ns = str(meta.namespace) ?? req.namespace;
+  const name = str(meta.name) ?? req.name ?? (str(meta.generateName) !== undefined ? `${str(meta.generateName)}*` : '(unnamed)');
+  return ns ? `${ns}/${name}` : name;
+}
+
+export function describeNode(node: NodeFacts): string {
+  const cap = formatBytes(node.memoryCapacity);
+  if (node.source === 'cluster') {
+    if (node.nodeNames.length === 1) return `node ${node.nodeNames[0]}, ${cap}`;
+    const { min, max } = node.capacityRange;
+    return min === max ? `${node.nodeNames.length} nodes of ${cap}` : `smallest of ${node.nodeNames.length} nodes, ${formatBytes(min)}–${formatBytes(max)}`;
+  }
+  return `${cap} node, ${node.source === 'default' ? 'default: cluster nodes unknown' : node.source}`;
+}
+
+/** Requests that are not judged: nothing to look at, or nothing the webhook should hold up. */
+export function skipReason(req: AdmissionRequest): string | null {
+  if (req.operation === 'DELETE' || req.operation === 'CONNECT') return `${req.operation} is not judged`;
+  if (req.subResource) return `subresource ${req.subResource} is not judged`;
+  if (!isMapping(req.object)) return 'no object';
+  return null;
+}
+
+/** The validating webhook's answer for one request. Never throws: failures follow the failure policy. */
+export function judgeValidate(req: AdmissionRequest, chooseNode: NodeChooser, s: JudgeSettings): Outcome {
+  const skip = skipReason(req);
+  if (skip !== null) return { response: allow(req.uid), decision: 'skip', findings: [], reason: skip };
+  const object = req.object as Record<string, unknown>;
+  const kind = str(object.kind) ?? req.kind?.kind ?? '';
+  const name = objectName(object, req);
+  const base = { kind, objectName: name };
+  try {
+    const located = locatePod(object);
+    if (located === null) return { ...base, response: allow(req.uid), decision: 'skip', findings: [], reason: 'holds no pod' };
+    // UPDATE that leaves the pod (template) and the ignore annotation as they were (a scale, a
+    // label, a status-like change): every finding would be pre-existing, so nothing counts.
+    if (req.operation === 'UPDATE' && isMapping(req.oldObject) && req.oldObject.kind === object.kind) {
+      const before = locatePod(req.oldObject);
+      if (
+        before !== null &&
+        before.podPointer === located.podPointer &&
+        annotationOf(req.oldObject.metadata, IGNORE_ANNOTATION) === annotationOf(object.metadata, IGNORE_ANNOTATION) &&
+        jsonEqual(before.pod, located.pod)
+      ) {
+        return { ...base, response: allow(req.uid), decision: 'allow', findings: [], reason: 'pod template unchanged' };
+      }
+    }
+    const node = chooseNode(located.pod);
+    const now = lintOne(object, node, s, '<object>');
+    if (now.crashed.length > 0) {
+      const c = now.crashed[0];
+      const reason = `internal error in rule ${c.rule}: ${(c.error as Error)?.message ?? String(c.error)}`;
+      return { ...base, node, response: cannotDecide(req.uid, s.failurePolicy, reason), decision: s.failurePolicy === 'Fail' ? 'fail-closed' : 'fail-open', findings: [], reason };
+    }
+    let old: LintOne | null = null;
+    if (req.operation === 'UPDATE' && isMapping(req.oldObject)) {
+      // An old object the engine cannot judge: judge the new one on its own.
+      try {
+        old = lintOne(req.oldObject, node, s, '<oldObject>');
+        if (old.crashed.length > 0) old = null;
+      } catch {
+        old = null;
+      }
+    }
+    const oldInvalid = new Set(old?.invalid.map((e) => e.message) ?? []);
+    const invalid = now.invalid.filter((e) => !oldInvalid.has(e.message));
+    const findings = newOrWorse(now.report, old?.report.workload !== undefined ? old.report : null).filter((f) => f.severity !== 'info');
+    const errors = findings.filter((f) => f.severity === 'error');
+    const warningsOnly = findings.filter((f) => f.severity === 'warning');
+    const nodeNote = describeNode(node);
+
+    if (invalid.length > 0) {
+      // Invalid quantities or shapes: the API server rejects such a Pod (and the pods a template
+      // would create). The webhook cannot compute a score, so it says which field is wrong.
+      const lines = invalid.map((e) => e.message);
+      const msg = `${kind} ${name} is invalid: ${lines.join('; ')}`;
+      if (s.mode === 'enforce') return { ...base, node, response: deny(req.uid, 422, msg), decision: 'invalid', findings, reason: lines[0] };
+      if (s.mode === 'warn') return { ...base, node, response: allow(req.uid, capWarnings(lines.map((l) => shortWarning(l)))), decision: 'invalid', findings, reason: lines[0] };
+      return { ...base, node, response: allow(req.uid), decision: 'invalid', findings, reason: lines[0] };
+    }
+
+    const asWarnings = (fs: Finding[]) => fs.map((f) => shortWarning(f.message));
+    if (s.mode === 'audit') {
+      const r = allow(req.uid);
+      if (findings.length > 0) r.auditAnnotations = { findings: findings.map((f) => `${f.rule}:${f.severity}`).join(',') };
+      return { ...base, node, response: r, decision: findings.length > 0 ? 'audit' : 'allow', findings };
+    }
+    if (errors.length > 0 && s.mode === 'enforce') {
+      const msg = `${kind} ${name} denied by oomguard (${nodeNote}): ${errors.map((f) => `${f.message} [${f.rule}]`).join('; ')}`;
+      return { ...base, node, response: deny(req.uid, 403, msg, capWarnings(asWarnings(warningsOnly))), decision: 'deny', findings };
+    }
+    const shown = s.mode === 'warn' ? [...errors, ...warningsOnly] : warningsOnly;
+    return { ...base, node, response: allow(req.uid, capWarnings(asWarnings(shown))), decision: shown.length > 0 ? 'warn' : 'allow', findings };
+  } catch (err) {
+    // A bug (or a stack overflow on an absurd object) anywhere in the engine: answer as the
+    // failure policy would, never with a 500 the API server has to interpret.
+    const reason = `internal error: ${(err as Error)?.message ?? String(err)}`;
+    return { ...base, response: cannotDecide(req.uid, s.failurePolicy, reason), decision: s.failurePolicy === 'Fail' ? 'fail-closed' : 'fail-open', findings: [], reason };
+  }
+}
+
+function annotationOf(meta: unknown, key: string): string | undefined {
+  if (!isMapping(meta) || !isMapping(meta.annotations)) return undefined;
+  return str(meta.annotations[key]);
+}
+
+export interface MutateOutcome {
+  response: AdmissionResponse;
+  decision: 'patch' | 'allow' | 'skip' | 'fail-open';
+  operations: number;
+  reason?: string;
+  kind?: string;
+  objectName?: string;
+}
+
+/**
+ * The mutating webhook's answer: the requests-equal-limits patch for the object's pod (template),
+ * or no patch. Mutation always fails open (admission webhook good practice): an error means no
+ * patch and a warning, and the validating webhook still judges the result.
+ */
+export function judgeMutate(req: AdmissionRequest, mutation: Mutation | null): MutateOutcome {
+  const skip = skipReason(req) ?? (mutation === null ? 'mutation disabled' : null);
+  if (skip !== null) return { response: allow(req.uid), decision: 'skip', operations: 0, reason: skip };
+  const object = req.object as Record<string, unknown>;
+  const kind = str(object.kind) ?? req.kind?.kind ?? '';
+  const base = { kind, objectName: objectName(object, req) };
+  try {
+    const located = locatePod(object);
+    if (located === null) return { ...base, response: allow(req.uid), decision: 'skip', operations: 0, reason: 'holds no pod' };
+    // A Pod's container resources cannot change on UPDATE (in-place resize is a subresource).
+    if (kind === 'Pod' && req.operation === 'UPDATE') return { ...base, response: allow(req.uid), decision: 'skip', operations: 0, reason: 'pod resources are immutable' };
+    const optOut = [annotationOf(object.metadata, MUTATE_ANNOTATION), annotationOf(located.pod.metadata, MUTATE_ANNOTATION)];
+    if (optOut.some((v) => v !== undefined && v.trim().toLowerCase() === 'false')) {
+      return { ...base, response: allow(req.uid), decision: 'skip', operations: 0, reason: `${MUTATE_ANNOTATION}: "false"` };
+    }
+    const ops = requestsEqualLimitsPatch(object, located.podPointer);
+    return { ...base, response: patched(req.uid, ops), decision: ops.length > 0 ? 'patch' : 'allow', operations: ops.length };
+  } catch (err) {
+    const reason = `internal error: ${(err as Error)?.message ?? String(err)}`;
+    return { ...base, response: allow(req.uid, [shortWarning(`oomguard could not compute its patch (${reason}); object left unchanged`)]), decision: 'fail-open', operations: 0, reason };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ?timeout= (the API server appends the webhook's timeoutSeconds as a Go duration, e.g. "10s").
+
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses a Go duration ("10s", "1m30s", "500ms", "2.5s"); null when it is not one. */
+export function parseGoDuration(text: string): number | null {
+  if (!/^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/.test(text)) return null;
+  let total = 0;
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * UNIT_MS[m[2]];
+  return total;
+}
+
+/** The API server's default and maximum webhook timeouts. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const MAX_TIMEOUT_MS = 30_000;
+
+/** The budget of a request in ms from its ?timeout=, defaulting to the API server's 10 s. */
+export function budgetFrom(timeout: unknown): number {
+  const t = typeof timeout === 'string' ? parseGoDuration(timeout) : null;
+  if (t === null || t <= 0) return DEFAULT_TIMEOUT_MS;
+  return Math.min(t, MAX_TIMEOUT_MS);
+}

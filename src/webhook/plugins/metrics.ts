@@ -1,0 +1,88 @@
+// Prometheus metrics (prom-client) in a registry of their own, served on a separate plain-HTTP
+// port so scraping never touches the TLS admission listener. createMetricsServer returns the
+// server without listening (serve.ts listens).
+import http from 'node:http';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const NODE_CACHE_STATES = ['static', 'starting', 'fresh', 'stale', 'default'] as const;
+export type NodeCacheState = (typeof NODE_CACHE_STATES)[number];
+
+export class WebhookMetrics {
+  readonly registry = new Registry();
+  readonly reviews: Counter<'endpoint' | 'decision'>;
+  readonly findings: Counter<'endpoint' | 'rule' | 'severity'>;
+  readonly latency: Histogram<'endpoint'>;
+  readonly errors: Counter<'endpoint' | 'reason'>;
+  readonly nodeCacheState: Gauge<'state'>;
+  readonly nodes: Gauge;
+  readonly tlsReloads: Counter<'result'>;
+  readonly tlsNotAfter: Gauge;
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.reviews = new Counter({
+      name: 'oomguard_admission_reviews_total',
+      help: 'AdmissionReviews answered, by endpoint and decision (allow, deny, warn, audit, skip, patch, invalid, fail-open, fail-closed)',
+      labelNames: ['endpoint', 'decision'],
+      registers,
+    });
+    this.findings = new Counter({
+      name: 'oomguard_admission_findings_total',
+      help: 'Findings that counted in a review (UPDATE: new or worse than in oldObject), by rule and severity',
+      labelNames: ['endpoint', 'rule', 'severity'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'oomguard_admission_review_duration_seconds',
+      help: 'Time from receiving a review request to answering it',
+      labelNames: ['endpoint'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'oomguard_admission_errors_total',
+      help: 'Requests that could not be reviewed normally (bad request, too large, rule exception, deadline), by reason',
+      labelNames: ['endpoint', 'reason'],
+      registers,
+    });
+    this.nodeCacheState = new Gauge({
+      name: 'oomguard_node_cache_state',
+      help: 'Node view in use: 1 for the current state (static: --node-memory; fresh: synced with the cluster; stale: last known view, API unreachable; default: no view, default capacity)',
+      labelNames: ['state'],
+      registers,
+    });
+    this.nodes = new Gauge({ name: 'oomguard_node_cache_nodes', help: 'Nodes in the node view', registers });
+    this.tlsReloads = new Counter({
+      name: 'oomguard_tls_reloads_total',
+      help: 'Certificate reloads, by result (ok, rejected)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.tlsNotAfter = new Gauge({ name: 'oomguard_tls_certificate_not_after_seconds', help: 'Expiry of the serving certificate (Unix time)', registers });
+    for (const state of NODE_CACHE_STATES) this.nodeCacheState.set({ state }, 0);
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'oomguard_' });
+  }
+
+  setNodeCacheState(state: NodeCacheState, nodes: number): void {
+    for (const s of NODE_CACHE_STATES) this.nodeCacheState.set({ state: s }, s === state ? 1 : 0);
+    this.nodes.set(nodes);
+  }
+}
+
+/** GET /metrics on plain HTTP; everything else is 404. Not listening yet. */
+export function createMetricsServer(metrics: WebhookMetrics): http.Server {
+  const server = http.createServer((req, res) => {
+    const url = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' || url !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
+    );
+  });
+  server.requestTimeout = 10_000;
+  server.setTimeout(30_000);
+  return server;
+}

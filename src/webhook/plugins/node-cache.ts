@@ -1,0 +1,381 @@
+// The node view the webhook judges on. Either static (--node-memory, or the config's node), or
+// read from the cluster with @kubernetes/client-node (list, then watch; in-cluster config or a
+// kubeconfig) and kept current. Admission never waits for the cluster: until the first list, and
+// whenever the API is unreachable, the last known view (stale) or the default capacity is used,
+// and readiness and metrics say so. The client library is imported lazily: it costs ~0.5 s.
+import { NodeError, defaultNodeFacts, nodeFactsFromNodes } from '../../core/node.js';
+import type { NodeFacts } from '../../core/node.js';
+import { formatBytes } from '../../core/quantity.js';
+import type { PodLike } from '../../core/types.js';
+import type { NodeCacheState, WebhookMetrics } from './metrics.js';
+
+export interface NodeViewStatus {
+  state: NodeCacheState;
+  nodes: number;
+  /** ISO time of the last successful list or watch event. */
+  lastSync: string | null;
+  lastError: string | null;
+  /** What a review is judged on when the pod names no node. */
+  judgedOn: string;
+}
+
+export interface NodeView {
+  /** Facts for a pod (template): its node (nodeName), the nodes its selectors match, or all. */
+  factsFor(pod: PodLike | null): NodeFacts;
+  status(): NodeViewStatus;
+  /** Resolves once the view is usable (the first list answered, failed or timed out). */
+  start(log?: Logger): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** --node-memory: one capacity for every pod. */
+export class StaticNodeView implements NodeView {
+  constructor(private readonly facts: NodeFacts) {}
+  factsFor(): NodeFacts {
+    return this.facts;
+  }
+  status(): NodeViewStatus {
+    return { state: 'static', nodes: 0, lastSync: null, lastError: null, judgedOn: `${formatBytes(this.facts.memoryCapacity)} (${this.facts.source})` };
+  }
+  async start(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node selection.
+
+interface NodeEntry {
+  name: string;
+  labels: Record<string, string>;
+  object: unknown;
+}
+
+type Requirement = { key: string; operator: string; values?: string[] };
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function matchesExpression(value: string | undefined, r: Requirement): boolean {
+  const values = Array.isArray(r.values) ? r.values.filter((v): v is string => typeof v === 'string') : [];
+  switch (r.operator) {
+    case 'In':
+      return value !== undefined && values.includes(value);
+    case 'NotIn':
+      return value === undefined || !values.includes(value);
+    case 'Exists':
+      return value !== undefined;
+    case 'DoesNotExist':
+      return value === undefined;
+    case 'Gt':
+    case 'Lt': {
+      if (value === undefined || values.length !== 1 || !/^-?\d+$/.test(value) || !/^-?\d+$/.test(values[0])) return false;
+      return r.operator === 'Gt' ? BigInt(value) > BigInt(values[0]) : BigInt(value) < BigInt(values[0]);
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * The scheduler's node filter, as far as the pod spec says: nodeSelector (every label equal) and
+ * required node affinity (any term; within a term every expression and field). Returns null when
+ * the pod constrains nothing.
+ */
+export function nodeFilter(pod: PodLike | null): ((n: NodeEntry) => boolean) | null {
+  const spec = pod !== null && isMapping(pod) && isMapping(pod.spec) ? pod.spec : null;
+  if (spec === null) return null;
+  const selector = isMapping(spec.nodeSelector) ? (spec.nodeSelector as Record<string, unknown>) : null;
+  const affinity = isMapping(spec.affinity) && isMapping(spec.affinity.nodeAffinity) ? spec.affinity.nodeAffinity : null;
+  const required = affinity !== null && isMapping(affinity.requiredDuringSchedulingIgnoredDuringExecution) ? affinity.requiredDuringSchedulingIgnoredDuringExecution : null;
+  const terms = required !== null && Array.isArray(required.nodeSelectorTerms) ? required.nodeSelectorTerms.filter(isMapping) : [];
+  const selectorEntries = selector === null ? [] : Object.entries(selector);
+  if (selectorEntries.length === 0 && terms.length === 0) return null;
+  return (n) => {
+    // Only strings can equal a label (and String() of a nested array would recurse).
+    for (const [k, v] of selectorEntries) if (typeof v !== 'string' || n.labels[k] !== v) return false;
+    if (terms.length === 0) return true;
+    return terms.some((term) => {
+      const exprs = Array.isArray(term.matchExpressions) ? (term.matchExpressions.filter(isMapping) as unknown as Requirement[]) : [];
+      const fields = Array.isArray(term.matchFields) ? (term.matchFields.filter(isMapping) as unknown as Requirement[]) : [];
+      if (exprs.length === 0 && fields.length === 0) return false; // an empty term matches nothing
+      return (
+        exprs.every((r) => typeof r.key === 'string' && matchesExpression(n.labels[r.key], r)) &&
+        fields.every((r) => r.key === 'metadata.name' && matchesExpression(n.name, r))
+      );
+    });
+  };
+}
+
+/** Memoised facts over a node snapshot; rebuilt whenever the snapshot changes. */
+class Snapshot {
+  private all: NodeFacts | null = null;
+  private bySelection = new Map<string, NodeFacts | null>();
+  constructor(readonly entries: NodeEntry[]) {}
+
+  private facts(entries: NodeEntry[]): NodeFacts | null {
+    if (entries.length === 0) return null;
+    return nodeFactsFromNodes(
+      entries.map((e) => ({ object: e.object, pointer: '' })),
+      'cluster',
+    );
+  }
+
+  allFacts(): NodeFacts | null {
+    if (this.all === null) this.all = this.facts(this.entries);
+    return this.all;
+  }
+
+  factsFor(pod: PodLike | null): NodeFacts | null {
+    const spec = pod !== null && isMapping(pod) && isMapping(pod.spec) ? pod.spec : null;
+    const nodeName = spec !== null && typeof spec.nodeName === 'string' && spec.nodeName !== '' ? spec.nodeName : null;
+    if (nodeName !== null) {
+      const e = this.entries.find((x) => x.name === nodeName);
+      if (e !== undefined) return this.facts([e]);
+    }
+    const filter = nodeFilter(pod);
+    if (filter === null) return this.allFacts();
+    let key: string;
+    try {
+      key = JSON.stringify([spec?.nodeSelector ?? null, (spec?.affinity as Record<string, unknown> | undefined)?.nodeAffinity ?? null]);
+    } catch {
+      // Absurdly nested selectors (JSON.stringify recurses): filter without memoising.
+      return this.facts(this.entries.filter(filter)) ?? this.allFacts();
+    }
+    if (!this.bySelection.has(key)) {
+      if (this.bySelection.size > 256) this.bySelection.clear();
+      // Selectors matching no node: the pod would stay Pending; judge on every node.
+      this.bySelection.set(key, this.facts(this.entries.filter(filter)));
+    }
+    return this.bySelection.get(key) ?? this.allFacts();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cluster view.
+
+export interface ClusterNodeViewOptions {
+  /** A kubeconfig file; default: KUBECONFIG, ~/.kube/config, then in-cluster config. */
+  kubeconfig?: string;
+  /** Default: the logger start() gets, else silent. */
+  log?: Logger;
+  metrics?: WebhookMetrics | null;
+  /** Used until the first list, and when the cluster never answered. Default 16Gi. */
+  fallback?: NodeFacts;
+  /** How long start() waits for the first list (default 5 s). */
+  initialSyncTimeoutMs?: number;
+  /** First retry delay after an error, doubled up to maxRetryMs (defaults 1 s, 30 s). */
+  retryMs?: number;
+  maxRetryMs?: number;
+}
+
+type Informer = { start(): Promise<void>; stop(): Promise<void>; on(verb: string, cb: (x: unknown) => void): void };
+
+export class ClusterNodeView implements NodeView {
+  private nodes = new Map<string, NodeEntry>();
+  private snapshot: Snapshot | null = null;
+  private state: NodeCacheState = 'starting';
+  private lastSync: Date | null = null;
+  private lastError: string | null = null;
+  private informer: Informer | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelay: number;
+  private closed = false;
+  private generation = 0;
+  private readonly fallback: NodeFacts;
+  private makeInformer: (() => Promise<Informer>) | null = null;
+  private log: Logger;
+
+  constructor(private readonly opts: ClusterNodeViewOptions) {
+    this.fallback = opts.fallback ?? defaultNodeFacts();
+    this.log = opts.log ?? { info() {}, warn() {} };
+    this.retryDelay = opts.retryMs ?? 1000;
+    this.publish();
+  }
+
+  async start(log?: Logger): Promise<void> {
+    if (this.opts.log === undefined && log !== undefined) this.log = log;
+    const k8s = await import('@kubernetes/client-node');
+    const kc = new k8s.KubeConfig();
+    let core: InstanceType<typeof k8s.CoreV1Api>;
+    try {
+      if (this.opts.kubeconfig !== undefined) kc.loadFromFile(this.opts.kubeconfig);
+      else kc.loadFromDefault();
+      core = kc.makeApiClient(k8s.CoreV1Api);
+    } catch (err) {
+      // No usable kubeconfig: serve on the default rather than refuse to start.
+      this.state = 'default';
+      this.lastError = `cannot load the cluster configuration: ${(err as Error).message}`;
+      this.log.warn({ err: this.lastError }, 'nodes: judging on the default capacity');
+      this.publish();
+      return;
+    }
+    this.makeInformer = async () => {
+      const generation = ++this.generation;
+      const informer = k8s.makeInformer(kc, '/api/v1/nodes', async () => {
+        const list = await core.listNode();
+        if (generation === this.generation) this.replaceAll(list.items ?? []);
+        return list;
+      }) as unknown as Informer;
+      const mine = (f: (x: unknown) => void) => (x: unknown) => {
+        if (generation === this.generation) f(x);
+      };
+      informer.on('add', mine((n) => this.upsert(n)));
+      informer.on('update', mine((n) => this.upsert(n)));
+      informer.on('delete', mine((n) => this.remove(n)));
+      informer.on('error', mine((err) => this.failed(err)));
+      return informer;
+    };
+    const first = new Promise<void>((resolve) => {
+      this.onFirstAnswer = resolve;
+    });
+    await this.connect();
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, this.opts.initialSyncTimeoutMs ?? 5000).unref());
+    await Promise.race([first, timeout]);
+    if (this.state === 'starting') {
+      // No answer at all (a hung API server): judge on the default now, and start over later
+      // with a fresh list (the pending one is abandoned: its generation is stale).
+      this.failed(new Error(`no answer from the API server within ${this.opts.initialSyncTimeoutMs ?? 5000} ms`));
+    }
+  }
+
+  private onFirstAnswer: (() => void) | null = null;
+
+  private async connect(): Promise<void> {
+    if (this.closed || this.makeInformer === null) return;
+    const informer = await this.makeInformer();
+    this.informer = informer;
+    const generation = this.generation;
+    const syncedBefore = this.lastSync;
+    informer.start().catch((err: unknown) => this.failed(err));
+    // A list that never answers raises no error: give up on it after a while and start over.
+    if (this.state !== 'starting') {
+      const limit = Math.max(this.opts.initialSyncTimeoutMs ?? 5000, 10_000);
+      setTimeout(() => {
+        if (!this.closed && generation === this.generation && this.lastSync === syncedBefore) {
+          this.failed(new Error(`no answer from the API server within ${limit} ms`));
+        }
+      }, limit).unref();
+    }
+  }
+
+  private entryOf(obj: unknown): NodeEntry | null {
+    if (!isMapping(obj) || !isMapping(obj.metadata) || typeof obj.metadata.name !== 'string') return null;
+    const labels: Record<string, string> = {};
+    if (isMapping(obj.metadata.labels)) for (const [k, v] of Object.entries(obj.metadata.labels)) labels[k] = String(v);
+    return { name: obj.metadata.name, labels, object: obj };
+  }
+
+  private usable(e: NodeEntry): boolean {
+    try {
+      nodeFactsFromNodes([{ object: e.object, pointer: '' }], 'cluster');
+      return true;
+    } catch (err) {
+      if (err instanceof NodeError) {
+        this.log.warn({ node: e.name, err: err.message }, 'nodes: ignoring a node without a usable memory capacity');
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  private replaceAll(items: unknown[]): void {
+    const next = new Map<string, NodeEntry>();
+    for (const item of items) {
+      const e = this.entryOf(item);
+      if (e !== null && this.usable(e)) next.set(e.name, e);
+    }
+    this.nodes = next;
+    this.synced();
+  }
+
+  private upsert(obj: unknown): void {
+    const e = this.entryOf(obj);
+    if (e === null) return;
+    if (this.usable(e)) this.nodes.set(e.name, e);
+    else this.nodes.delete(e.name);
+    this.synced();
+  }
+
+  private remove(obj: unknown): void {
+    const e = this.entryOf(obj);
+    if (e !== null) this.nodes.delete(e.name);
+    this.synced();
+  }
+
+  private synced(): void {
+    const wasFresh = this.state === 'fresh';
+    this.snapshot = null;
+    this.lastSync = new Date();
+    this.lastError = null;
+    this.retryDelay = this.opts.retryMs ?? 1000;
+    this.state = this.nodes.size > 0 ? 'fresh' : 'default';
+    if (!wasFresh && this.state === 'fresh') this.log.info({ nodes: this.nodes.size }, 'nodes: synced with the API server');
+    this.publish();
+    this.onFirstAnswer?.();
+  }
+
+  private failed(err: unknown): void {
+    if (this.closed) return;
+    const e = err as { message?: string; code?: unknown; statusCode?: unknown };
+    this.lastError = e?.message || String(e?.code ?? e?.statusCode ?? err);
+    this.state = this.nodes.size > 0 ? 'stale' : 'default';
+    this.log.warn({ err: this.lastError, state: this.state, retryInMs: this.retryDelay }, 'nodes: API server unreachable; judging on the last known view or the default');
+    this.publish();
+    this.onFirstAnswer?.();
+    const old = this.informer;
+    this.informer = null;
+    this.generation++;
+    old?.stop().catch(() => {});
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect().catch((error: unknown) => this.failed(error));
+    }, this.retryDelay);
+    this.retryTimer.unref();
+    this.retryDelay = Math.min(this.retryDelay * 2, this.opts.maxRetryMs ?? 30_000);
+  }
+
+  private publish(): void {
+    this.opts.metrics?.setNodeCacheState(this.state, this.nodes.size);
+  }
+
+  private currentSnapshot(): Snapshot | null {
+    if (this.nodes.size === 0) return null;
+    if (this.snapshot === null) this.snapshot = new Snapshot([...this.nodes.values()]);
+    return this.snapshot;
+  }
+
+  factsFor(pod: PodLike | null): NodeFacts {
+    return this.currentSnapshot()?.factsFor(pod) ?? this.fallback;
+  }
+
+  status(): NodeViewStatus {
+    const all = this.currentSnapshot()?.allFacts() ?? null;
+    const judgedOn =
+      all === null
+        ? `default ${formatBytes(this.fallback.memoryCapacity)}`
+        : `smallest of ${all.nodeNames.length} nodes (${formatBytes(all.capacityRange.min)}–${formatBytes(all.capacityRange.max)})`;
+    return {
+      state: this.state,
+      nodes: this.nodes.size,
+      lastSync: this.lastSync?.toISOString() ?? null,
+      lastError: this.lastError,
+      judgedOn,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.generation++;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    const informer = this.informer;
+    this.informer = null;
+    await informer?.stop().catch(() => {});
+  }
+}

@@ -1,0 +1,50 @@
+// POST /mutate: the mutating webhook (opt-in with --mutate requests-equal-limits). Always HTTP 200
+// with the uid for a valid review; a JSON Patch only when the object needs one.
+import type { FastifyInstance } from 'fastify';
+import { ReviewError, allow, judgeMutate, parseReview, reviewOf, shortWarning } from '../admission.js';
+import type { MutateOutcome } from '../admission.js';
+import { deadlineOf } from '../plugins/deadline.js';
+import type { WebhookContext } from '../build-server.js';
+
+export async function mutateRoutes(app: FastifyInstance, opts: { ctx: WebhookContext }): Promise<void> {
+  const { ctx } = opts;
+  app.post('/mutate', async (request, reply) => {
+    const deadline = deadlineOf(request);
+    const endTimer = ctx.metrics.latency.startTimer({ endpoint: 'mutate' });
+    let review;
+    try {
+      review = parseReview(request.body);
+    } catch (err) {
+      if (!(err instanceof ReviewError)) throw err;
+      ctx.metrics.errors.inc({ endpoint: 'mutate', reason: 'bad-request' });
+      endTimer();
+      request.log.info({ err: err.message }, 'mutate: not an AdmissionReview v1 with a uid');
+      return reply.code(400).send({ error: 'Bad Request', message: err.message });
+    }
+    let outcome: MutateOutcome = judgeMutate(review, ctx.mutation);
+    if (deadline.expired()) {
+      // Mutation fails open: past the budget, no patch.
+      const reason = `deadline of ${deadline.budgetMs} ms exceeded`;
+      ctx.metrics.errors.inc({ endpoint: 'mutate', reason: 'deadline' });
+      outcome = { ...outcome, response: allow(review.uid, [shortWarning(`oomguard: ${reason}; object left unchanged`)]), decision: 'fail-open', operations: 0, reason };
+    } else if (outcome.decision === 'fail-open') {
+      ctx.metrics.errors.inc({ endpoint: 'mutate', reason: 'exception' });
+    }
+    ctx.metrics.reviews.inc({ endpoint: 'mutate', decision: outcome.decision });
+    const seconds = endTimer();
+    const line = {
+      uid: review.uid,
+      operation: review.operation,
+      kind: outcome.kind ?? review.kind?.kind,
+      object: outcome.objectName,
+      dryRun: review.dryRun || undefined,
+      decision: outcome.decision,
+      operations: outcome.operations || undefined,
+      reason: outcome.reason,
+      ms: Math.round(seconds * 1e4) / 10,
+    };
+    if (outcome.decision === 'fail-open') request.log.error(line, 'mutate: could not compute a patch');
+    else request.log.info(line, 'mutate');
+    return reviewOf(outcome.response);
+  });
+}

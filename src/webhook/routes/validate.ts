@@ -1,0 +1,62 @@
+// POST /validate: the validating webhook. Every AdmissionReview with a uid gets HTTP 200 and the
+// uid back; the decision (allow, deny, warnings, failure policy) is judgeValidate's.
+import type { FastifyInstance } from 'fastify';
+import { ReviewError, cannotDecide, judgeValidate, parseReview, reviewOf } from '../admission.js';
+import type { Outcome } from '../admission.js';
+import { deadlineOf } from '../plugins/deadline.js';
+import type { WebhookContext } from '../build-server.js';
+
+export async function validateRoutes(app: FastifyInstance, opts: { ctx: WebhookContext }): Promise<void> {
+  const { ctx } = opts;
+  app.post('/validate', async (request, reply) => {
+    const deadline = deadlineOf(request);
+    const endTimer = ctx.metrics.latency.startTimer({ endpoint: 'validate' });
+    let review;
+    try {
+      review = parseReview(request.body);
+    } catch (err) {
+      if (!(err instanceof ReviewError)) throw err;
+      ctx.metrics.errors.inc({ endpoint: 'validate', reason: 'bad-request' });
+      endTimer();
+      request.log.info({ err: err.message }, 'validate: not an AdmissionReview v1 with a uid');
+      return reply.code(400).send({ error: 'Bad Request', message: err.message });
+    }
+    let outcome: Outcome;
+    const policy = ctx.settings.failurePolicy;
+    const timedOut = (): Outcome => {
+      const reason = `deadline of ${deadline.budgetMs} ms exceeded`;
+      ctx.metrics.errors.inc({ endpoint: 'validate', reason: 'deadline' });
+      return { response: cannotDecide(review.uid, policy, reason), decision: policy === 'Fail' ? 'fail-closed' : 'fail-open', findings: [], reason };
+    };
+    if (deadline.expired()) {
+      outcome = timedOut();
+    } else {
+      outcome = judgeValidate(review, (pod) => ctx.nodes.factsFor(pod), ctx.settings);
+      // The engine is synchronous: a review that overran its budget is answered as the API
+      // server has already decided it (its failure policy), and counted.
+      if (deadline.expired()) outcome = timedOut();
+      else if (outcome.decision === 'fail-open' || outcome.decision === 'fail-closed') {
+        ctx.metrics.errors.inc({ endpoint: 'validate', reason: 'rule-exception' });
+      }
+    }
+    for (const f of outcome.findings) ctx.metrics.findings.inc({ endpoint: 'validate', rule: f.rule, severity: f.severity });
+    ctx.metrics.reviews.inc({ endpoint: 'validate', decision: outcome.decision });
+    const seconds = endTimer();
+    // No object contents at info: who, what, the decision and which rules.
+    const line = {
+      uid: review.uid,
+      operation: review.operation,
+      kind: outcome.kind ?? review.kind?.kind,
+      object: outcome.objectName,
+      dryRun: review.dryRun || undefined,
+      decision: outcome.decision,
+      rules: outcome.findings.length > 0 ? [...new Set(outcome.findings.map((f) => f.rule))] : undefined,
+      reason: outcome.reason,
+      ms: Math.round(seconds * 1e4) / 10,
+    };
+    if (outcome.decision === 'fail-open' || outcome.decision === 'fail-closed') request.log.error(line, 'validate: could not decide');
+    else request.log.info(line, 'validate');
+    if (outcome.findings.length > 0) request.log.debug({ uid: review.uid, findings: outcome.findings.map((f) => f.message) }, 'validate: findings');
+    return reviewOf(outcome.response);
+  });
+}

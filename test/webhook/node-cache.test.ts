@@ -1,0 +1,250 @@
+// The node view from the cluster: @kubernetes/client-node (list, then watch) against a real HTTP
+// server on 127.0.0.1 that speaks the Kubernetes API's JSON for nodes, through a kubeconfig
+// written to a temp dir. The pod's node (nodeName, nodeSelector, required affinity) decides,
+// else the smallest node; an unreachable API never blocks admission.
+import t from 'tap';
+import http from 'node:http';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo, Socket } from 'node:net';
+import { ClusterNodeView, nodeFilter } from '../../src/webhook/plugins/node-cache.js';
+import { WebhookMetrics } from '../../src/webhook/plugins/metrics.js';
+import { buildServer } from '../../src/webhook/build-server.js';
+import { lintObjects } from '../../src/engine/lint.js';
+import { nodeFactsFromNodes } from '../../src/core/node.js';
+import { rules } from '../../rules/index.js';
+import { sourceOf } from '../../src/webhook/admission.js';
+import { deployment, review, tmpDir } from './helpers.js';
+
+type Node = { apiVersion: 'v1'; kind: 'Node'; metadata: { name: string; labels: Record<string, string>; resourceVersion: string }; status: { capacity: Record<string, string>; allocatable: Record<string, string> } };
+
+function node(name: string, memory: string, labels: Record<string, string> = {}, rv = '1'): Node {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels }, resourceVersion: rv },
+    status: { capacity: { cpu: '4', memory, pods: '110' }, allocatable: { cpu: '3900m', memory, pods: '110' } },
+  };
+}
+
+/** Just enough of kube-apiserver: GET /api/v1/nodes (list) and ?watch=true (a chunked event stream). */
+class FakeApiServer {
+  nodes = new Map<string, Node>();
+  rv = 100;
+  port = 0;
+  lists = 0;
+  watches = new Set<http.ServerResponse>();
+  private server: http.Server | null = null;
+  private sockets = new Set<Socket>();
+  /** Accept connections but never answer (a hung API server). */
+  hang = false;
+
+  async start(port = 0): Promise<void> {
+    const server = http.createServer((req, res) => {
+      if (this.hang) return;
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (req.method !== 'GET' || url.pathname !== '/api/v1/nodes') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404, reason: 'NotFound' }));
+        return;
+      }
+      if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
+        res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+        res.write(''); // headers out now, like the API server
+        this.watches.add(res);
+        res.on('close', () => this.watches.delete(res));
+        return;
+      }
+      this.lists++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) }, items: [...this.nodes.values()] }));
+    });
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+  }
+
+  event(type: 'ADDED' | 'MODIFIED' | 'DELETED', n: Node): void {
+    this.rv++;
+    n.metadata.resourceVersion = String(this.rv);
+    if (type === 'DELETED') this.nodes.delete(n.metadata.name);
+    else this.nodes.set(n.metadata.name, n);
+    for (const res of this.watches) res.write(`${JSON.stringify({ type, object: n })}\n`);
+  }
+
+  /** The API server goes away: listener closed, every connection cut. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server === null) return;
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  kubeconfig(dir: string): string {
+    const file = path.join(dir, 'kubeconfig');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        `- name: fake`,
+        `  cluster:`,
+        `    server: http://127.0.0.1:${this.port}`,
+        // client-node refuses plain HTTP unless TLS verification is off (loopback test server).
+        '    insecure-skip-tls-verify: true',
+        'users:',
+        '- name: tester',
+        '  user: {}',
+        'contexts:',
+        '- name: fake',
+        '  context:',
+        '    cluster: fake',
+        '    user: tester',
+        'current-context: fake',
+        '',
+      ].join('\n'),
+    );
+    return file;
+  }
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const GI = 1024n ** 3n;
+const pod = (spec: Record<string, unknown> = {}) => deployment([{ name: 'app', image: 'x' }], 'web', spec);
+
+t.test('list and watch: the pod\'s node decides, else the smallest; changes arrive by watch', async (t) => {
+  const api = new FakeApiServer();
+  api.nodes.set('small', node('small', '8Gi', { pool: 'small' }));
+  api.nodes.set('big', node('big', '64Gi', { pool: 'big' }));
+  await api.start();
+  t.teardown(() => api.stop());
+  const metrics = new WebhookMetrics();
+  const view = new ClusterNodeView({ kubeconfig: api.kubeconfig(tmpDir()), metrics, retryMs: 50 });
+  const app = await buildServer({ logger: false, nodes: view, metrics, mode: 'enforce' });
+  t.teardown(() => app.close());
+  await app.ready();
+  t.equal(view.status().state, 'fresh');
+  t.equal(view.status().nodes, 2);
+  await until('the watch', () => api.watches.size === 1);
+
+  const ask = async (object: unknown) => (await app.inject({ method: 'POST', url: '/validate?timeout=10s', payload: review(object) })).json().response;
+  const worst = await ask(pod());
+  t.match(worst.status.message, /on a 8Gi node/, 'no constraint: the smallest node');
+  t.match(worst.status.message, /smallest of 2 nodes, 8Gi–64Gi/);
+  const lint = lintObjects([sourceOf(pod())], {
+    kubernetesVersion: '1.37',
+    node: nodeFactsFromNodes([...api.nodes.values()].map((object) => ({ object, pointer: '' })), 'cluster'),
+    rules,
+  });
+  for (const f of lint.objects[0].findings.filter((x) => x.severity === 'error')) t.ok(worst.status.message.includes(f.message), 'same numbers as lint on the same nodes');
+
+  t.match((await ask(pod({ nodeSelector: { pool: 'big' } }))).status.message, /on a 64Gi node/, 'nodeSelector');
+  t.match((await ask(pod({ nodeName: 'big' }))).status.message, /on a 64Gi node/, 'nodeName');
+  const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['big'] }] }] } } };
+  t.match((await ask(pod({ affinity }))).status.message, /on a 64Gi node/, 'required node affinity');
+  t.match((await ask(pod({ nodeSelector: { pool: 'none' } }))).status.message, /on a 8Gi node/, 'matches nothing: the worst case');
+
+  api.event('ADDED', node('tiny', '4Gi'));
+  await until('the ADDED event', () => view.status().nodes === 3);
+  t.match((await ask(pod())).status.message, /on a 4Gi node/);
+  api.event('MODIFIED', node('tiny', '2Gi'));
+  await until('the MODIFIED event', () => view.factsFor(null).memoryCapacity === 2n * GI);
+  api.event('DELETED', node('tiny', '2Gi'));
+  await until('the DELETED event', () => view.status().nodes === 2);
+  t.equal(view.factsFor(null).memoryCapacity, 8n * GI);
+
+  // The API server goes away: last known view, said so in readiness and metrics; admission goes on.
+  const port = api.port;
+  await api.stop();
+  await until('stale', () => view.status().state === 'stale');
+  const ready = await app.inject('/readyz');
+  t.equal(ready.statusCode, 200, 'still ready: a stale view is usable');
+  t.equal(ready.json().checks.nodes, 'degraded: stale');
+  t.ok(ready.json().nodes.lastError);
+  t.match(await metrics.registry.metrics(), /oomguard_node_cache_state\{state="stale"\} 1/);
+  t.match((await ask(pod())).status.message, /on a 8Gi node/, 'judged on the last known view');
+
+  // It comes back: a fresh list.
+  api.nodes.set('small', node('small', '6Gi', { pool: 'small' }));
+  await api.start(port);
+  await until('fresh again', () => view.status().state === 'fresh' && view.factsFor(null).memoryCapacity === 6n * GI);
+  t.match(await metrics.registry.metrics(), /oomguard_node_cache_state\{state="fresh"\} 1/);
+});
+
+t.test('an API server that never answered: the default, ready, never blocking', async (t) => {
+  const api = new FakeApiServer();
+  await api.start();
+  const kubeconfig = api.kubeconfig(tmpDir());
+  await api.stop(); // nothing listens on that port any more
+  const view = new ClusterNodeView({ kubeconfig, retryMs: 10_000 });
+  const app = await buildServer({ logger: false, nodes: view, mode: 'enforce' });
+  t.teardown(() => app.close());
+  await app.ready();
+  t.equal(view.status().state, 'default');
+  const r = (await app.inject({ method: 'POST', url: '/validate', payload: review(pod()) })).json().response;
+  t.match(r.status.message, /on a 16Gi node/);
+  t.match(r.status.message, /default: cluster nodes unknown/);
+  t.equal((await app.inject('/readyz')).statusCode, 200);
+});
+
+t.test('an unreadable kubeconfig: the default, still serving', async (t) => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'kubeconfig');
+  writeFileSync(file, 'this: is: not: a kubeconfig');
+  const view = new ClusterNodeView({ kubeconfig: file });
+  await view.start();
+  t.equal(view.status().state, 'default');
+  t.match(view.status().lastError, /cannot load the cluster configuration/);
+  t.equal(view.factsFor(null).memoryCapacity, 16n * GI);
+  await view.close();
+});
+
+t.test('a hung API server: start() gives up after its initial sync timeout', async (t) => {
+  const api = new FakeApiServer();
+  api.hang = true;
+  await api.start();
+  t.teardown(() => api.stop());
+  const view = new ClusterNodeView({ kubeconfig: api.kubeconfig(tmpDir()), initialSyncTimeoutMs: 300 });
+  const app = await buildServer({ logger: false, nodes: view, mode: 'warn' });
+  t.teardown(() => app.close());
+  await app.ready();
+  t.equal(view.status().state, 'default');
+  const r = (await app.inject({ method: 'POST', url: '/validate', payload: review(pod()) })).json().response;
+  t.equal(r.allowed, true);
+  t.match(r.warnings.join('\n'), /16Gi/);
+});
+
+t.test('nodeFilter: selectors and affinity as the scheduler reads them, junk tolerated', async (t) => {
+  const entry = (name: string, labels: Record<string, string>) => ({ name, labels, object: {} });
+  const a = entry('a', { zone: 'x', gen: '5' });
+  const f = (spec: Record<string, unknown>) => nodeFilter({ spec: spec as never });
+  t.equal(f({}), null);
+  t.ok(f({ nodeSelector: { zone: 'x' } })!(a));
+  t.notOk(f({ nodeSelector: { zone: 'y' } })!(a));
+  const term = (expr: Record<string, unknown>) => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [expr] }] } } } });
+  t.ok(f(term({ key: 'gen', operator: 'Gt', values: ['4'] }))!(a));
+  t.notOk(f(term({ key: 'gen', operator: 'Lt', values: ['4'] }))!(a));
+  t.ok(f(term({ key: 'zone', operator: 'Exists' }))!(a));
+  t.ok(f(term({ key: 'gpu', operator: 'DoesNotExist' }))!(a));
+  t.ok(f(term({ key: 'zone', operator: 'NotIn', values: ['y'] }))!(a));
+  t.notOk(f(term({ key: 'zone', operator: 'Bogus' }))!(a));
+  const fields = { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['a'] }] }] } } } };
+  t.ok(f(fields)!(a), 'matchFields metadata.name (DaemonSet pods)');
+  let deep: unknown = ['x'];
+  for (let i = 0; i < 50_000; i++) deep = [deep];
+  t.notOk(f({ nodeSelector: { zone: deep } })!(a), 'a nested value never equals a label, and does not recurse');
+  t.notOk(f(term({ key: 'zone', operator: 'In', values: [deep] }))!(a));
+});

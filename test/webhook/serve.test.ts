@@ -1,0 +1,113 @@
+// `oomguard serve` as a process: flags, the listening server, and a graceful SIGTERM that finishes
+// the review in flight. The child runs the TypeScript sources through tap's own loader.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import https from 'node:https';
+import path from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { serveSettings } from '../../src/cli/serve.js';
+import { fixturesDir, fixture, hasOpenssl, makeCerts, request, repoRoot } from './helpers.js';
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    io: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s), readStdin: async () => '', cwd: repoRoot, color: false, env: {} },
+  };
+}
+
+t.test('flags: usage errors exit 2 with one line, --help exits 0', async (t) => {
+  const a = io();
+  t.equal(await main(['serve'], a.io), 2);
+  t.match(a.err.join(''), /--tls-cert and --tls-key are required/);
+  const b = io();
+  t.equal(await main(['serve', '--tls-cert', 'a', '--tls-key', 'b', '--mode', 'block'], b.io), 2);
+  t.match(b.err.join(''), /--mode must be one of enforce, warn, audit/);
+  const c = io();
+  t.equal(await main(['serve', '--tls-cert', 'a', '--tls-key', 'b', '--failure-policy', 'ignore'], c.io), 2);
+  t.match(c.err.join(''), /Ignore, Fail/);
+  const d = io();
+  t.equal(await main(['serve', '--tls-cert', 'a', '--tls-key', 'b', '--node-memory', '8GB'], d.io), 2);
+  const e = io();
+  t.equal(await main(['serve', '--tls-cert', '/nonexistent.crt', '--tls-key', '/nonexistent.key', '--port', '0', '--metrics-port', 'off', '--node-memory', '8Gi'], e.io), 2);
+  t.match(e.err.join(''), /cannot read certificate/);
+  const h = io();
+  t.equal(await main(['serve', '--help'], h.io), 0);
+  t.match(h.out.join(''), /--failure-policy/);
+  const s = serveSettings(['--tls-cert', 'x.crt', '--tls-key', 'x.key', '--mode', 'enforce', '--mutate', 'requests-equal-limits', '--metrics-port', 'off', '--kubernetes-version', '1.31'], io().io)!;
+  t.match(s, { port: 8443, metricsPort: null, mode: 'enforce', mutation: 'requests-equal-limits', failurePolicy: 'Ignore', kubernetesVersion: '1.31', staticNode: null });
+});
+
+if (!hasOpenssl()) {
+  t.comment('skipping the process test: openssl is not installed');
+} else {
+  t.test('SIGTERM: readiness off, the in-flight review is answered, then a clean exit', async (t) => {
+    const certs = makeCerts(['serve']);
+    t.teardown(() => certs.cleanup());
+    const pair = certs.pair('serve');
+    const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
+    const child = spawn(
+      process.execPath,
+      [...loader, path.join(fixturesDir, 'serve-entry.ts'), 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--tls-cert', pair.certFile, '--tls-key', pair.keyFile, '--mode', 'enforce', '--node-memory', '16Gi', '--shutdown-delay', '1.5'],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    t.teardown(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (c) => {
+        stdout += c;
+        const m = /"port":(\d+).*"msg":"oomguard webhook listening"/.exec(stdout);
+        if (m) resolve(Number(m[1]));
+      });
+      exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    });
+    t.equal((await request({ port, ca: certs.ca, path: '/readyz' })).status, 200);
+
+    // A review whose body is half sent when SIGTERM arrives.
+    const body = JSON.stringify(fixture('create-prometheus.json'));
+    const half = Math.floor(body.length / 2);
+    const answer = new Promise<{ status: number; json: any }>((resolve, reject) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const req = https.request(
+        { host: '127.0.0.1', port, method: 'POST', path: '/validate?timeout=10s', ca: certs.ca, servername: 'localhost', agent: false, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, half));
+      setTimeout(() => {
+        child.kill('SIGTERM');
+        setTimeout(async () => {
+          try {
+            const ready = await request({ port, ca: certs.ca, path: '/readyz' });
+            t.equal(ready.status, 503, 'readiness is off during the shutdown delay');
+          } catch (err) {
+            t.fail(`readyz during shutdown: ${(err as Error).message}`);
+          }
+          req.end(body.slice(half));
+        }, 200);
+      }, 200);
+    });
+    const r = await answer;
+    t.equal(r.status, 200, 'the in-flight review is answered');
+    t.equal(r.json.response.uid, '705ab4f5-6393-11e8-b7cc-42010a800002');
+    t.equal(r.json.response.allowed, false);
+    t.equal(await exited, 0, 'exit code 0');
+    t.match(stdout, /"msg":"stopped"/);
+    await t.rejects(request({ port, ca: certs.ca, path: '/healthz' }), 'nothing listens any more');
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    t.ok(lines.every((l) => typeof l.level === 'number' && typeof l.msg === 'string'), 'structured JSON logs');
+    const review = lines.find((l) => l.msg === 'validate');
+    t.match(review, { uid: '705ab4f5-6393-11e8-b7cc-42010a800002', decision: 'deny', kind: 'Deployment', object: 'monitoring/prometheus' });
+    t.notMatch(stdout, /prom\/prometheus:v2\.14\.0|storage\.tsdb|has no memory request/, 'no object contents or finding text at info level');
+  });
+}
