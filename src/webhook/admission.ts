@@ -160,10 +160,11 @@ function truncate(text: string, max: number): string {
 export function shortWarning(text: string, max = MAX_WARNING_LENGTH): string {
   let t = /\s\s|[\t\n\r]/.test(text) ? text.replace(/\s+/g, ' ') : text;
   t = t.trim();
-  // UTF-16 length bounds the number of characters: the common short case costs nothing more.
+  // UTF-16 length bounds the number of characters: short cases never split into code points.
   if (t.length <= max) return t;
   const dash = t.indexOf(' — ');
-  if (dash > 0 && Array.from(t).length > max) t = t.slice(0, dash);
+  if (dash > 0) t = t.slice(0, dash);
+  if (t.length <= max) return t;
   const chars = Array.from(t);
   if (chars.length <= max) return t;
   const cut = chars.slice(0, max - 1).join('');
