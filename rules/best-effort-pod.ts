@@ -1,6 +1,6 @@
 // A BestEffort pod: every container gets oom_score_adj 1000.
 import { defineRule } from './define-rule.js';
-import { nodeMemoryText, podSpecPointer } from './utils.js';
+import { nodeMemoryText, podSpecPointer, withArticle } from './utils.js';
 
 type Options = Record<string, never>;
 type MessageIds = 'bestEffort';
@@ -17,7 +17,7 @@ export default defineRule<Options, MessageIds>({
     defaultOptions: {},
     messages: {
       bestEffort:
-        'pod is BestEffort: {{containers}} oom_score_adj 1000 on a {{nodeMemory}} node — the first to be OOM-killed and evicted under node memory pressure',
+        'pod is BestEffort: {{containers}} oom_score_adj 1000 on {{aNodeMemory}} node — the first to be OOM-killed and evicted under node memory pressure',
     },
     docs: `\
 ## Why it matters
@@ -106,6 +106,7 @@ any time. Suppress them with \`oomguard.io/ignore: best-effort-pod\` rather than
         data: {
           containers: n === 1 ? 'its container gets' : `all ${n} containers get`,
           nodeMemory: nodeMemoryText(node),
+          aNodeMemory: withArticle(nodeMemoryText(node)),
         },
         path: podSpecPointer(w),
       },

@@ -1,7 +1,7 @@
 // A container with no memory request: the scheduler reserves nothing for it, and in a Burstable
 // pod the kubelet gives it oom_score_adj 999, the worst score short of BestEffort.
 import { defineRule } from './define-rule.js';
-import { containerNoun, containerPointer, nodeMemoryText } from './utils.js';
+import { containerNoun, containerPointer, nodeMemoryText, withArticle } from './utils.js';
 
 type Options = Record<string, never>;
 type MessageIds = 'burstable' | 'burstableCapped' | 'bestEffort' | 'nodeCritical' | 'noRequest';
@@ -18,15 +18,15 @@ export default defineRule<Options, MessageIds>({
     defaultOptions: {},
     messages: {
       burstable:
-        '{{what}} "{{container}}" has no memory request: pod is Burstable, oom_score_adj {{oomScoreAdj}} on a {{nodeMemory}} node — killed right after BestEffort containers under node memory pressure',
+        '{{what}} "{{container}}" has no memory request: pod is Burstable, oom_score_adj {{oomScoreAdj}} on {{aNodeMemory}} node — killed right after BestEffort containers under node memory pressure',
       burstableCapped:
-        '{{what}} "{{container}}" has no memory request: pod is Burstable, oom_score_adj {{oomScoreAdj}} on a {{nodeMemory}} node (capped at its regular containers\' score), and no memory is reserved for it',
+        '{{what}} "{{container}}" has no memory request: pod is Burstable, oom_score_adj {{oomScoreAdj}} on {{aNodeMemory}} node (capped at its regular containers\' score), and no memory is reserved for it',
       bestEffort:
-        '{{what}} "{{container}}" has no memory request: pod is BestEffort, oom_score_adj 1000 on a {{nodeMemory}} node — killed first under node memory pressure',
+        '{{what}} "{{container}}" has no memory request: pod is BestEffort, oom_score_adj 1000 on {{aNodeMemory}} node — killed first under node memory pressure',
       nodeCritical:
-        '{{what}} "{{container}}" has no memory request: the pod is node-critical (oom_score_adj {{oomScoreAdj}} on a {{nodeMemory}} node), but no memory is reserved for it and the node can be overcommitted',
+        '{{what}} "{{container}}" has no memory request: the pod is node-critical (oom_score_adj {{oomScoreAdj}} on {{aNodeMemory}} node), but no memory is reserved for it and the node can be overcommitted',
       noRequest:
-        '{{what}} "{{container}}" has no memory request: pod is {{qosClass}}, oom_score_adj {{oomScoreAdj}} on a {{nodeMemory}} node, and no memory is reserved for it',
+        '{{what}} "{{container}}" has no memory request: pod is {{qosClass}}, oom_score_adj {{oomScoreAdj}} on {{aNodeMemory}} node, and no memory is reserved for it',
     },
     docs: `\
 ## Why it matters
@@ -93,7 +93,7 @@ spec:
 \`\`\`
 
 On an 8Gi node: \`container "prometheus" has no memory request: pod is Burstable, oom_score_adj 999
-on a 8Gi node — killed right after BestEffort containers under node memory pressure\`.
+on an 8Gi node — killed right after BestEffort containers under node memory pressure\`.
 
 ### Correct
 
@@ -149,6 +149,7 @@ Prefer suppressing single workloads with the \`oomguard.io/ignore\` annotation.
           qosClass: a.qosClass,
           oomScoreAdj: c.oomScoreAdj,
           nodeMemory,
+          aNodeMemory: withArticle(nodeMemory),
         };
         let messageId: MessageIds;
         if (a.nodeCritical) messageId = 'nodeCritical';

@@ -3,7 +3,7 @@
 // set as oom_score_adj, and offers requests = limits when that is all Guaranteed needs.
 import { defineRule } from './define-rule.js';
 import type { RuleReport } from './define-rule.js';
-import { containerNoun, containerPointer, escapeToken, formatBytes, isMapping, nodeMemoryText, parseQuantity, podSpecPointer, rawContainer } from './utils.js';
+import { containerNoun, containerPointer, escapeToken, formatBytes, isMapping, nodeMemoryText, parseQuantity, withArticle, podSpecPointer, rawContainer } from './utils.js';
 import { formatMillis } from '../src/core/quantity.js';
 import type { Quantity } from '../src/core/quantity.js';
 import { minorOf } from '../src/core/versions.js';
@@ -313,9 +313,9 @@ export default defineRule<Options, MessageIds>({
     defaultOptions: { minimum: 'Guaranteed' },
     messages: {
       belowGuaranteed:
-        'pod is {{qosClass}}, not Guaranteed as required: {{reasons}} — oom_score_adj {{scores}} on a {{nodeMemory}} node, where Guaranteed containers get {{guaranteedScore}}',
+        'pod is {{qosClass}}, not Guaranteed as required: {{reasons}} — oom_score_adj {{scores}} on {{aNodeMemory}} node, where Guaranteed containers get {{guaranteedScore}}',
       bestEffort:
-        'pod is BestEffort, below the required Burstable: {{reasons}} — oom_score_adj {{scores}} on a {{nodeMemory}} node: the first to be OOM-killed and evicted',
+        'pod is BestEffort, below the required Burstable: {{reasons}} — oom_score_adj {{scores}} on {{aNodeMemory}} node: the first to be OOM-killed and evicted',
     },
     docs: `\
 ## Why it matters
@@ -451,6 +451,7 @@ requests equal to limits reserve peak memory. Keep the rule scoped to the worklo
       reasons: e.reasons,
       scores: a.containers.map((c) => `${c.name}: ${c.oomScoreAdj}`).join(', '),
       nodeMemory: nodeMemoryText(node),
+      aNodeMemory: withArticle(nodeMemoryText(node)),
       guaranteedScore: a.guaranteedOomScoreAdj,
     };
     const report: RuleReport<MessageIds> = {

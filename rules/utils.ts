@@ -51,6 +51,16 @@ export function nodeMemoryText(node: NodeFacts): string {
   return formatBytes(node.memoryCapacity);
 }
 
+/**
+ * The indefinite article as the amount is spoken: "an 8Gi", "an 11Gi", "an 18Gi", "a 16Gi",
+ * "a 1T" ("eight", "eleven", "eighteen" start with a vowel sound; so do 11 and 18 thousand).
+ */
+export function withArticle(amount: string): string {
+  const digits = /^\d+/.exec(amount)?.[0] ?? '';
+  const vowel = digits.startsWith('8') || (/^1[18]/.test(digits) && digits.length % 3 === 2);
+  return `${vowel ? 'an' : 'a'} ${amount}`;
+}
+
 /** What a pod may use on the node: allocatable when known, else capacity. */
 export function nodeFit(node: NodeFacts): { bytes: bigint; text: string; what: 'allocatable' | 'capacity' } {
   const fit = nodeFitLimit(node);

@@ -41,6 +41,7 @@ export const PLACEHOLDERS: Readonly<Record<string, string>> = {
   reasons: 'why the pod gets its QoS class: the requests and limits that keep it from the required one',
   // The node.
   nodeMemory: 'the node\'s memory capacity, the divisor of the oom_score_adj formula',
+  aNodeMemory: 'the same with its article, as spoken ("an 8Gi", "a 16Gi")',
   fitMemory: 'what a pod may use on the node: allocatable memory when known, else capacity',
   fitWhat: '`allocatable` or `capacity`: which of the two `fitMemory` is',
   // Quantities.

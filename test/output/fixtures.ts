@@ -106,7 +106,7 @@ export function workloadReport(opts: {
 }
 
 export const PROMETHEUS_MESSAGE =
-  'container prometheus has no memory request: oom_score_adj 999 on a 8Gi node: killed before every Guaranteed and most Burstable containers';
+  'container prometheus has no memory request: oom_score_adj 999 on an 8Gi node: killed before every Guaranteed and most Burstable containers';
 
 export function prometheusFinding(): Finding {
   return {

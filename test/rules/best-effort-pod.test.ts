@@ -158,14 +158,14 @@ ruleTester.run(t, rule, {
           messageId: 'bestEffort',
           path: '/spec/jobTemplate/spec/template/spec',
           line: lineOf(cleanup, /^ {8}spec:$/),
-          data: { containers: 'all 2 containers get', nodeMemory: '8Gi' },
+          data: { containers: 'all 2 containers get', nodeMemory: '8Gi', aNodeMemory: 'an 8Gi' },
         },
       ],
     },
     {
       name: 'ephemeral-storage and zero hugepages do not count for QoS',
       manifest: scratchOnly,
-      errors: [{ messageId: 'bestEffort', path: '/spec', data: { containers: 'its container gets', nodeMemory: '16Gi' } }],
+      errors: [{ messageId: 'bestEffort', path: '/spec', data: { containers: 'its container gets', nodeMemory: '16Gi', aNodeMemory: 'a 16Gi' } }],
     },
     {
       name: 'zero cpu and memory requests count as unset',
@@ -193,7 +193,7 @@ ruleTester.run(t, rule, {
       name: 'empty pod-level stanza on 1.36: BestEffort despite Guaranteed containers (#135082)',
       manifest: emptyPodLevel,
       kubernetesVersion: '1.36',
-      errors: [{ messageId: 'bestEffort', path: '/spec', data: { containers: 'its container gets', nodeMemory: '16Gi' } }],
+      errors: [{ messageId: 'bestEffort', path: '/spec', data: { containers: 'its container gets', nodeMemory: '16Gi', aNodeMemory: 'a 16Gi' } }],
     },
     {
       name: 'empty pod-level stanza on 1.37 with PodLevelResourcesFixKubeletQOSClass=false',
@@ -223,7 +223,7 @@ ruleTester.run(t, rule, {
                 - name: coredns
                   image: registry.k8s.io/coredns/coredns:v1.11.3
       `,
-      errors: [{ messageId: 'bestEffort', data: { containers: 'its container gets', nodeMemory: '16Gi' } }],
+      errors: [{ messageId: 'bestEffort', data: { containers: 'its container gets', nodeMemory: '16Gi', aNodeMemory: 'a 16Gi' } }],
     },
     {
       name: 'two documents: only the BestEffort one is reported',

@@ -265,14 +265,14 @@ ruleTester.run(t, rule, {
           line: lineOf(prometheus, '- name: prometheus'),
           severity: 'error',
           message:
-            'container "prometheus" has no memory request: pod is Burstable, oom_score_adj 999 on a 8Gi node — killed right after BestEffort containers under node memory pressure',
+            'container "prometheus" has no memory request: pod is Burstable, oom_score_adj 999 on an 8Gi node — killed right after BestEffort containers under node memory pressure',
         },
       ],
     },
     {
       name: 'another rule suppressed: this one still reports',
       manifest: edit(prometheus, '  namespace: monitoring\n', '  namespace: monitoring\n  annotations:\n    oomguard.io/ignore: memory-limit-missing, best-effort-pod\n'),
-      errors: [{ messageId: 'burstable', container: 'prometheus', data: { what: 'container', container: 'prometheus', oomScoreAdj: 999, nodeMemory: '16Gi' } }],
+      errors: [{ messageId: 'burstable', container: 'prometheus', data: { what: 'container', container: 'prometheus', oomScoreAdj: 999, nodeMemory: '16Gi', aNodeMemory: 'a 16Gi' } }],
     },
     {
       // 1.37 sidecar rule (PR #128029, since 1.32): envoy's own adj is 1000 (no request), capped at
@@ -301,7 +301,7 @@ ruleTester.run(t, rule, {
           messageId: 'burstable',
           container: 'envoy',
           severity: 'error',
-          data: { what: 'sidecar', container: 'envoy', oomScoreAdj: 999, nodeMemory: '16Gi' },
+          data: { what: 'sidecar', container: 'envoy', oomScoreAdj: 999, nodeMemory: '16Gi', aNodeMemory: 'a 16Gi' },
         },
       ],
     },
@@ -315,7 +315,7 @@ ruleTester.run(t, rule, {
           messageId: 'burstable',
           container: 'envoy',
           severity: 'warning',
-          data: { what: 'init container', container: 'envoy', oomScoreAdj: 999, nodeMemory: '16Gi' },
+          data: { what: 'init container', container: 'envoy', oomScoreAdj: 999, nodeMemory: '16Gi', aNodeMemory: 'a 16Gi' },
         },
       ],
     },
@@ -412,7 +412,7 @@ ruleTester.run(t, rule, {
                     requests: {cpu: 250m, memory: "0"}
                     limits: {memory: 512Mi}
       `,
-      errors: [{ messageId: 'burstable', container: 'thumbnailer', data: { what: 'container', container: 'thumbnailer', oomScoreAdj: 999, nodeMemory: '16Gi' } }],
+      errors: [{ messageId: 'burstable', container: 'thumbnailer', data: { what: 'container', container: 'thumbnailer', oomScoreAdj: 999, nodeMemory: '16Gi', aNodeMemory: 'a 16Gi' } }],
     },
     {
       // PodLevelResources is alpha (off) in 1.33: the API server drops spec.resources, nothing

@@ -279,7 +279,7 @@ t.test('RuleTester: each check fails when it should', async (t) => {
     /severity differs/, 'another severity');
   expectProblem(check(rule, { valid: [{ manifest: podWithRequest }], invalid: [{ manifest: pod, errors: [{ messageId: 'bestEffort', message: /Guaranteed/ }] }] }),
     /message differs/, 'a message pattern that does not match');
-  expectProblem(check(rule, { valid: [{ manifest: podWithRequest }], invalid: [{ manifest: pod, errors: [{ messageId: 'bestEffort', data: { what: 'container', container: 'app', nodeMemory: '8Gi' } }] }] }),
+  expectProblem(check(rule, { valid: [{ manifest: podWithRequest }], invalid: [{ manifest: pod, errors: [{ messageId: 'bestEffort', data: { what: 'container', container: 'app', nodeMemory: '8Gi', aNodeMemory: 'an 8Gi' } }] }] }),
     /message \(from data\) differs/, 'data that renders another message');
   expectProblem(check(rule, { valid: [{ manifest: podWithRequest }], invalid: [{ manifest: pod, errors: [{ messageId: 'bestEffort', data: { what: 'container' } }] }] }),
     /`data` leaves a placeholder/, 'incomplete data');

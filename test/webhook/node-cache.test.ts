@@ -142,7 +142,7 @@ t.test('list and watch: the pod\'s node decides, else the smallest; changes arri
 
   const ask = async (object: unknown) => (await app.inject({ method: 'POST', url: '/validate?timeout=10s', payload: review(object) })).json().response;
   const worst = await ask(pod());
-  t.match(worst.status.message, /on a 8Gi node/, 'no constraint: the smallest node');
+  t.match(worst.status.message, /on an 8Gi node/, 'no constraint: the smallest node');
   t.match(worst.status.message, /smallest of 2 nodes, 8Gi–64Gi/);
   const lint = lintObjects([sourceOf(pod())], {
     kubernetesVersion: '1.37',
@@ -155,7 +155,7 @@ t.test('list and watch: the pod\'s node decides, else the smallest; changes arri
   t.match((await ask(pod({ nodeName: 'big' }))).status.message, /on a 64Gi node/, 'nodeName');
   const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['big'] }] }] } } };
   t.match((await ask(pod({ affinity }))).status.message, /on a 64Gi node/, 'required node affinity');
-  t.match((await ask(pod({ nodeSelector: { pool: 'none' } }))).status.message, /on a 8Gi node/, 'matches nothing: the worst case');
+  t.match((await ask(pod({ nodeSelector: { pool: 'none' } }))).status.message, /on an 8Gi node/, 'matches nothing: the worst case');
 
   api.event('ADDED', node('tiny', '4Gi'));
   await until('the ADDED event', () => view.status().nodes === 3);
@@ -175,7 +175,7 @@ t.test('list and watch: the pod\'s node decides, else the smallest; changes arri
   t.equal(ready.json().checks.nodes, 'degraded: stale');
   t.ok(ready.json().nodes.lastError);
   t.match(await metrics.registry.metrics(), /oomguard_node_cache_state\{state="stale"\} 1/);
-  t.match((await ask(pod())).status.message, /on a 8Gi node/, 'judged on the last known view');
+  t.match((await ask(pod())).status.message, /on an 8Gi node/, 'judged on the last known view');
 
   // It comes back: a fresh list.
   api.nodes.set('small', node('small', '6Gi', { pool: 'small' }));
