@@ -1,9 +1,10 @@
 // POST /mutate: the mutating webhook (opt-in with --mutate requests-equal-limits). Always HTTP 200
 // with the uid for a valid review; a JSON Patch only when the object needs one.
 import type { FastifyInstance } from 'fastify';
-import { ReviewError, allow, judgeMutate, parseReview, reviewOf, shortWarning } from '../admission.js';
+import { allow, judgeMutate, reviewOf, shortWarning } from '../admission.js';
 import type { MutateOutcome } from '../admission.js';
 import { deadlineOf } from '../plugins/deadline.js';
+import { readReview } from './read-review.js';
 import type { WebhookContext } from '../build-server.js';
 
 export async function mutateRoutes(app: FastifyInstance, opts: { ctx: WebhookContext }): Promise<void> {
@@ -11,16 +12,8 @@ export async function mutateRoutes(app: FastifyInstance, opts: { ctx: WebhookCon
   app.post('/mutate', async (request, reply) => {
     const deadline = deadlineOf(request);
     const endTimer = ctx.metrics.latency.startTimer({ endpoint: 'mutate' });
-    let review;
-    try {
-      review = parseReview(request.body);
-    } catch (err) {
-      if (!(err instanceof ReviewError)) throw err;
-      ctx.metrics.errors.inc({ endpoint: 'mutate', reason: 'bad-request' });
-      endTimer();
-      request.log.info({ err: err.message }, 'mutate: not an AdmissionReview v1 with a uid');
-      return reply.code(400).send({ error: 'Bad Request', message: err.message });
-    }
+    const review = readReview('mutate', request, reply, ctx, endTimer);
+    if (review === null) return reply;
     let outcome: MutateOutcome = judgeMutate(review, ctx.mutation);
     if (deadline.expired()) {
       // Mutation fails open: past the budget, no patch.

@@ -1,9 +1,10 @@
 // POST /validate: the validating webhook. Every AdmissionReview with a uid gets HTTP 200 and the
 // uid back; the decision (allow, deny, warnings, failure policy) is judgeValidate's.
 import type { FastifyInstance } from 'fastify';
-import { ReviewError, cannotDecide, judgeValidate, parseReview, reviewOf } from '../admission.js';
+import { cannotDecide, judgeValidate, reviewOf } from '../admission.js';
 import type { Outcome } from '../admission.js';
 import { deadlineOf } from '../plugins/deadline.js';
+import { readReview } from './read-review.js';
 import type { WebhookContext } from '../build-server.js';
 
 export async function validateRoutes(app: FastifyInstance, opts: { ctx: WebhookContext }): Promise<void> {
@@ -11,16 +12,8 @@ export async function validateRoutes(app: FastifyInstance, opts: { ctx: WebhookC
   app.post('/validate', async (request, reply) => {
     const deadline = deadlineOf(request);
     const endTimer = ctx.metrics.latency.startTimer({ endpoint: 'validate' });
-    let review;
-    try {
-      review = parseReview(request.body);
-    } catch (err) {
-      if (!(err instanceof ReviewError)) throw err;
-      ctx.metrics.errors.inc({ endpoint: 'validate', reason: 'bad-request' });
-      endTimer();
-      request.log.info({ err: err.message }, 'validate: not an AdmissionReview v1 with a uid');
-      return reply.code(400).send({ error: 'Bad Request', message: err.message });
-    }
+    const review = readReview('validate', request, reply, ctx, endTimer);
+    if (review === null) return reply;
     let outcome: Outcome;
     const policy = ctx.settings.failurePolicy;
     const timedOut = (): Outcome => {

@@ -1,0 +1,28 @@
+// The start both review endpoints share: parse the body as an AdmissionReview v1 with a uid, or
+// answer 400 (counted and logged) so the caller only handles real reviews.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ReviewError, parseReview } from '../admission.js';
+import type { AdmissionRequest } from '../admission.js';
+import type { WebhookContext } from '../build-server.js';
+
+export type Endpoint = 'validate' | 'mutate';
+
+/** The review, or null once a 400 has been sent (endTimer is stopped then). */
+export function readReview(
+  endpoint: Endpoint,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ctx: WebhookContext,
+  endTimer: () => number,
+): AdmissionRequest | null {
+  try {
+    return parseReview(request.body);
+  } catch (err) {
+    if (!(err instanceof ReviewError)) throw err;
+    ctx.metrics.errors.inc({ endpoint, reason: 'bad-request' });
+    endTimer();
+    request.log.info({ err: err.message }, `${endpoint}: not an AdmissionReview v1 with a uid`);
+    void reply.code(400).send({ error: 'Bad Request', message: err.message });
+    return null;
+  }
+}
