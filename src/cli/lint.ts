@@ -22,6 +22,8 @@ import type { FeatureGates } from '../core/types.js';
 import { readInputs } from '../input/read.js';
 import { parseText } from '../input/parse.js';
 import { lintObjects } from '../engine/lint.js';
+import type { fixUntilStable } from '../engine/rewrite.js';
+import type { InputError, ReadResult, SourceObject } from '../input/types.js';
 import type { LintReport } from '../engine/types.js';
 
 const FORMATS = ['text', 'json', 'sarif', 'junit', 'github'] as const;
@@ -44,6 +46,8 @@ Options:
   --format FORMAT             text, json, sarif, junit or github (default text)
   --color / --no-color        Force colour on or off (default: on for a terminal)
   --max-file-size BYTES       Skip larger files with an error (default 8388608)
+  --fix                       Apply the fixes that findings offer, rewriting the files in place
+                              (comments, order and quoting kept), then report what remains
 
 Exit codes: 0 no error findings, 1 error findings, 2 bad usage or invalid input.`,
   explain: `Usage: oomguard explain [PATH|-]... [options]
@@ -61,6 +65,7 @@ interface Settings {
   color: boolean;
   paths: string[];
   maxFileBytes: number;
+  fix: boolean;
 }
 
 function resolveNodeFromFile(file: string, source: NodeSource, cwd: string): NodeFacts {
@@ -119,6 +124,7 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         'max-file-size': { type: 'string' },
+        fix: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -172,7 +178,10 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
   const color = v['no-color'] ? false : v.color ? true : io.color;
   const paths = parsed.positionals.length > 0 ? parsed.positionals : [];
   if (paths.length === 0) throw new UsageError(`no input: give files, folders or - for stdin (see oomguard ${command} --help)`);
-  return { kubernetesVersion, gates, node, config, format, color, paths, maxFileBytes };
+  const fix = v.fix === true;
+  if (fix && command === 'explain') throw new UsageError('--fix is an option of lint, not explain');
+  if (fix && paths.includes('-')) throw new UsageError('--fix rewrites files and cannot rewrite standard input (oomguard fix - prints a fixed copy)');
+  return { kubernetesVersion, gates, node, config, format, color, paths, maxFileBytes, fix };
 }
 
 export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain'): Promise<number> {
@@ -184,19 +193,23 @@ export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain
     stdin: io.readStdin,
     maxFileBytes: s.maxFileBytes,
     exclude: (file: string) => s.config.isExcluded(path.resolve(io.cwd, file)),
+    keepSources: s.fix,
   });
-  const result = lintObjects(input.objects, {
+  const lintOptions = {
     kubernetesVersion: s.kubernetesVersion,
     featureGates: s.gates,
     node: s.node,
     rules,
     ruleSettings: s.config.ruleSettings,
-  });
+  };
+  const inputErrors = [...input.errors];
+  const objects = s.fix ? await applyFixes(input, inputErrors, (o) => lintObjects(o, lintOptions).objects, io) : input.objects;
+  const result = lintObjects(objects, lintOptions);
   const report: LintReport = {
     kubernetesVersion: s.kubernetesVersion,
     node: s.node,
     objects: result.objects,
-    errors: [...input.errors, ...result.errors],
+    errors: [...inputErrors, ...result.errors],
   };
   io.stdout(await render(report, s, command));
 
@@ -204,6 +217,44 @@ export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain
   if (command === 'explain') return EXIT_OK;
   const hasError = report.objects.some((o) => o.findings.some((f) => f.severity === 'error'));
   return hasError ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/**
+ * `lint --fix`: rewrites each file with the fixes its findings offer (until none is offered) and
+ * returns the objects as they now are, for the report. Files that did not parse whole are left
+ * alone; a file that cannot be rewritten safely keeps what earlier passes did and adds an error.
+ */
+async function applyFixes(input: ReadResult, errors: InputError[], lint: Parameters<typeof fixUntilStable>[3], io: Io): Promise<SourceObject[]> {
+  // Loaded only with --fix: the YAML editor and its parser cost start-up time a plain lint need not pay.
+  const [{ fixUntilStable }, { rewriteFailure, writeSource }, { plural }] = await Promise.all([
+    import('../engine/rewrite.js'),
+    import('./rewrite-files.js'),
+    import('../output/common.js'),
+  ]);
+  const byFile = new Map<string, SourceObject[]>();
+  for (const o of input.objects) byFile.set(o.file, [...(byFile.get(o.file) ?? []), o]);
+  const unreadable = new Set(input.errors.map((e) => e.file));
+  const objects: SourceObject[] = [];
+  let fixed = 0;
+  let files = 0;
+  for (const file of input.files) {
+    const before = byFile.get(file) ?? [];
+    const source = input.sources?.get(file);
+    if (source === undefined || unreadable.has(file) || before.length === 0) {
+      objects.push(...before);
+      continue;
+    }
+    const result = fixUntilStable(source.text, file, before, lint);
+    if (result.error !== null) errors.push(rewriteFailure(file, result.error, 'apply a fix'));
+    if (result.fixed > 0) {
+      writeSource(source, result.text);
+      fixed += result.fixed;
+      files++;
+    }
+    objects.push(...result.objects);
+  }
+  if (fixed > 0) io.stderr(`oomguard: fixed ${plural(fixed, 'finding')} in ${plural(files, 'file')}\n`);
+  return objects;
 }
 
 async function render(report: LintReport, s: Settings, command: 'lint' | 'explain'): Promise<string> {

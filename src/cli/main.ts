@@ -18,6 +18,7 @@ const USAGE = `Usage: oomguard <command> [options]
 Commands:
   lint [PATH|-]...     Lint manifests (files, folders, - for stdin) and report findings
   explain [PATH|-]...  Print QoS class and oom_score_adj per container
+  fix [PATH|-]...      Rewrite manifests so requests equal limits (the webhook's patch)
   rules                List the rules
   serve                Run the admission webhook (HTTPS; validate and mutate)
 
@@ -50,6 +51,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         return await (await import('./lint.js')).runLint(rest, io, 'lint');
       case 'explain':
         return await (await import('./lint.js')).runLint(rest, io, 'explain');
+      case 'fix':
+        return await (await import('./fix.js')).runFix(rest, io);
       case 'rules':
         return await (await import('./rules.js')).runRules(rest, io);
       case 'serve':
@@ -66,7 +69,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         io.stdout(`${USAGE}\n`);
         return command === undefined ? EXIT_INPUT : EXIT_OK;
       default:
-        throw new UsageError(`unknown command "${command}" (expected lint, explain, rules or serve; see oomguard --help)`);
+        throw new UsageError(`unknown command "${command}" (expected lint, explain, fix, rules or serve; see oomguard --help)`);
     }
   } catch (err) {
     if (err instanceof UsageError) {

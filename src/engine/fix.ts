@@ -27,8 +27,13 @@ function parseQuantity(v: unknown): Quantity | null {
   }
 }
 
-/** Operations raising one `resources` stanza's cpu/memory requests to its limits. */
-function resourcesPatch(resources: unknown, pointer: string, out: PatchOperation[]): void {
+/**
+ * Operations raising one `resources` stanza's cpu/memory requests to its limits. With
+ * `limitDefaultsRequest` (container stanzas), a request that is not written at all is left out:
+ * the API server sets it to the limit when the pod is created (SetDefaults_Pod,
+ * pkg/apis/core/v1/defaults.go), so writing it changes nothing and only makes a noisy diff.
+ */
+function resourcesPatch(resources: unknown, pointer: string, out: PatchOperation[], limitDefaultsRequest: boolean): void {
   if (!isMapping(resources) || !isMapping(resources.limits)) return;
   const limits = resources.limits;
   const requests = resources.requests;
@@ -41,6 +46,7 @@ function resourcesPatch(resources: unknown, pointer: string, out: PatchOperation
     // does not count for QoS.
     if (limit === null || limit.sign() <= 0) continue;
     const current = isMapping(requests) && Object.prototype.hasOwnProperty.call(requests, name) ? requests[name] : undefined;
+    if (current === undefined && limitDefaultsRequest) continue;
     if (current === undefined || current === null) {
       missing[name] = limits[name];
       continue;
@@ -83,10 +89,12 @@ export function requestsEqualLimitsPatch(object: unknown, podPointer: string): P
     if (!Array.isArray(containers)) continue;
     containers.forEach((c, i) => {
       if (!isMapping(c)) return;
-      resourcesPatch(c.resources, `${podPointer}/spec/${list}/${i}/resources`, out);
+      resourcesPatch(c.resources, `${podPointer}/spec/${list}/${i}/resources`, out, true);
     });
   }
-  resourcesPatch(spec.resources, `${podPointer}/spec/resources`, out);
+  // A missing pod-level request defaults to the aggregated container requests, not to the
+  // pod-level limit (1.32+, pkg/apis/core/v1/defaults.go defaultPodRequests): it must be written.
+  resourcesPatch(spec.resources, `${podPointer}/spec/resources`, out, false);
   return out;
 }
 
@@ -223,4 +231,28 @@ export function applyPatch<T>(doc: T, ops: readonly PatchOperation[]): T {
     }
   });
   return root as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opting out, shared by the mutating webhook and `oomguard fix`.
+
+/** Objects (or their pod templates) with this annotation set to "false" are never patched. */
+export const MUTATE_ANNOTATION = 'oomguard.io/mutate';
+
+function annotation(meta: unknown, key: string): string | undefined {
+  if (!isMapping(meta) || !isMapping(meta.annotations)) return undefined;
+  const v = meta.annotations[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Whether the object or its pod (template) says `oomguard.io/mutate: "false"`. */
+export function optedOutOfMutation(object: Record<string, unknown>, podMetadata: unknown): boolean {
+  return [annotation(object.metadata, MUTATE_ANNOTATION), annotation(podMetadata, MUTATE_ANNOTATION)].some(
+    (v) => v !== undefined && v.trim().toLowerCase() === 'false',
+  );
+}
+
+/** Whether two JSON Pointers name the same node or one lies inside the other. */
+export function pointersOverlap(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 }

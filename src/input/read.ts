@@ -6,7 +6,7 @@ import { closeSync, fstatSync, openSync, readSync, readdirSync, realpathSync, st
 import type { Dirent, Stats } from 'node:fs';
 import path from 'node:path';
 import { parseText } from './parse.js';
-import type { InputError, ReadResult } from './types.js';
+import type { FileSource, InputError, ReadResult } from './types.js';
 
 export interface ReadOptions {
   /** Relative paths are resolved against this. */
@@ -17,6 +17,8 @@ export interface ReadOptions {
   maxFileBytes: number;
   /** Absolute path of a file or folder → true to leave it out. */
   exclude: (file: string) => boolean;
+  /** Keep each file's text in `ReadResult.sources` (for commands that rewrite files). */
+  keepSources?: boolean;
 }
 
 export const STDIN_NAME = '<stdin>';
@@ -50,6 +52,7 @@ export async function readInputs(paths: string[], opts: ReadOptions): Promise<Re
       fail(f.shown, text.error);
       return;
     }
+    if (opts.keepSources) keepSource(result, { file: f.shown, abs: f.abs, text, encoding: encodingOf(read.bytes) });
     addParsed(result, parseText(text, f.shown));
   };
 
@@ -97,12 +100,23 @@ async function readStdin(opts: ReadOptions, result: ReadResult): Promise<void> {
     return;
   }
   result.files.push(STDIN_NAME);
+  if (opts.keepSources) keepSource(result, { file: STDIN_NAME, abs: null, text, encoding: 'utf-8' });
   addParsed(result, parseText(text, STDIN_NAME));
 }
 
 function addParsed(result: ReadResult, parsed: ReturnType<typeof parseText>): void {
   for (const o of parsed.objects) result.objects.push(o);
   for (const e of parsed.errors) result.errors.push(e);
+}
+
+function keepSource(result: ReadResult, source: FileSource): void {
+  (result.sources ??= new Map()).set(source.file, source);
+}
+
+function encodingOf(bytes: Buffer): FileSource['encoding'] {
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 'utf-8-bom' : 'utf-8';
 }
 
 function whole(file: string, message: string): InputError {

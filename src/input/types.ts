@@ -31,4 +31,16 @@ export interface ReadResult {
   errors: InputError[];
   /** Files read, in order. */
   files: string[];
+  /** With `keepSources`: each file's text, by its `file` name. */
+  sources?: Map<string, FileSource>;
+}
+
+/** A file's text as read (decoded, byte order mark removed), for commands that rewrite it. */
+export interface FileSource {
+  file: string;
+  /** Absolute path; null for standard input. */
+  abs: string | null;
+  text: string;
+  /** How to write it back. */
+  encoding: 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be';
 }

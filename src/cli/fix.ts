@@ -1,0 +1,172 @@
+// `oomguard fix`: rewrites manifests in place with the mutating webhook's own patch
+// (requests-equal-limits), keeping everything else in the files as it was.
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
+import type { Io } from './main.js';
+import { rules } from '../../rules/index.js';
+import { loadConfig, ConfigError } from '../config/load.js';
+import { readInputs } from '../input/read.js';
+import type { InputError, SourceObject } from '../input/types.js';
+import { locatePod } from '../engine/extract-workloads.js';
+import { optedOutOfMutation, requestsEqualLimitsPatch, MUTATE_ANNOTATION } from '../engine/fix.js';
+import { describeObject } from '../engine/describe.js';
+import { rewriteText, RewriteError } from '../engine/rewrite.js';
+import type { ObjectPatch } from '../engine/rewrite.js';
+import { objectLabel, plural } from '../output/common.js';
+import { createTwoFilesPatch } from 'diff';
+import { rewriteFailure, writeSource } from './rewrite-files.js';
+
+export const MUTATIONS = ['requests-equal-limits'] as const;
+
+const HELP = `Usage: oomguard fix [PATH|-]... [options]
+
+Rewrites manifests in place so that every container's (and the pod-level) cpu and memory requests
+equal its limits wherever limits are set: the patch the mutating webhook applies. A workload whose
+containers all have cpu and memory limits becomes Guaranteed. Comments, key order, quoting and the
+other documents in each file are kept; a second run changes nothing. Objects annotated
+${MUTATE_ANNOTATION}: "false" (or whose pod template is) are left alone. With -, reads standard input
+and prints the fixed text.
+
+Options:
+  --mutate MUTATION       The patch to apply: requests-equal-limits (the default, and the only one)
+  --dry-run               Print a unified diff instead of writing; exit 1 when something would change
+  --config FILE           Config file for exclude patterns (default: .oomguard.yaml found upward)
+  --max-file-size BYTES   Skip larger files with an error (default 8388608)
+
+Exit codes: 0 done (or nothing to do), 1 changes pending with --dry-run, 2 bad usage, invalid input
+or a file that could not be rewritten safely (it is left unchanged).`;
+
+interface Change {
+  object: SourceObject;
+  operations: number;
+}
+
+export async function runFix(argv: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        mutate: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        config: { type: 'string' },
+        'max-file-size': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see oomguard fix --help)`);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    io.stdout(`${HELP}\n`);
+    return EXIT_OK;
+  }
+  const mutation = v.mutate ?? 'requests-equal-limits';
+  if (!(MUTATIONS as readonly string[]).includes(mutation)) {
+    throw new UsageError(`unknown --mutate "${mutation}" (expected ${MUTATIONS.join(', ')})`);
+  }
+  let maxFileBytes = 8 * 1024 * 1024;
+  if (v['max-file-size'] !== undefined) {
+    if (!/^\d+$/.test(v['max-file-size'])) throw new UsageError('--max-file-size must be a number of bytes');
+    maxFileBytes = Number(v['max-file-size']);
+  }
+  if (parsed.positionals.length === 0) throw new UsageError('no input: give files, folders or - for stdin (see oomguard fix --help)');
+  let config;
+  try {
+    config = loadConfig({ configPath: v.config, cwd: io.cwd, rules });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message.split('\n').join('\noomguard: '));
+    throw err;
+  }
+  const dryRun = v['dry-run'] === true;
+
+  const input = await readInputs(parsed.positionals, {
+    cwd: io.cwd,
+    stdin: io.readStdin,
+    maxFileBytes,
+    exclude: (file: string) => config.isExcluded(path.resolve(io.cwd, file)),
+    keepSources: true,
+  });
+  const errors: InputError[] = [...input.errors];
+  const filesWithErrors = new Set(input.errors.map((e) => e.file));
+  const byFile = new Map<string, SourceObject[]>();
+  for (const o of input.objects) byFile.set(o.file, [...(byFile.get(o.file) ?? []), o]);
+
+  const log: string[] = [];
+  let changedFiles = 0;
+  let changedObjects = 0;
+  for (const file of input.files) {
+    const source = input.sources?.get(file);
+    if (source === undefined) continue;
+    const objects = byFile.get(file) ?? [];
+    const patches: ObjectPatch[] = [];
+    const changes: Change[] = [];
+    for (const object of objects) {
+      const located = locatePod(object.object);
+      if (located === null) continue;
+      if (optedOutOfMutation(object.object, located.pod.metadata)) {
+        log.push(`${file}:${object.line}: ${objectLabel(describeObject(object.object))}: skipped (${MUTATE_ANNOTATION}: "false")`);
+        continue;
+      }
+      const ops = requestsEqualLimitsPatch(object.object, located.podPointer);
+      if (ops.length === 0) continue;
+      patches.push({ source: object, ops });
+      changes.push({ object, operations: ops.length });
+    }
+    if (patches.length === 0) {
+      if (source.abs === null) io.stdout(dryRun ? '' : source.text);
+      continue;
+    }
+    // A file that did not parse whole is not rewritten: its broken documents would be lost or kept blindly.
+    if (filesWithErrors.has(file)) {
+      errors.push({ file, document: null, line: null, message: 'not rewritten because parts of it could not be read' });
+      continue;
+    }
+    let fixed: string;
+    try {
+      fixed = rewriteText(source.text, file, objects, patches);
+    } catch (err) {
+      if (err instanceof RewriteError) {
+        errors.push(rewriteFailure(file, err, 'apply requests-equal-limits'));
+        if (source.abs === null && !dryRun) io.stdout(source.text);
+        continue;
+      }
+      throw err;
+    }
+    changedFiles++;
+    changedObjects += changes.length;
+    for (const c of changes) {
+      log.push(`${file}:${c.object.line}: ${objectLabel(describeObject(c.object.object))}: requests raised to limits (${plural(c.operations, 'change')})`);
+    }
+    if (dryRun) io.stdout(unifiedDiff(file, source.text, fixed));
+    else if (source.abs === null) io.stdout(fixed);
+    else writeSource(source, fixed);
+  }
+
+  // The diff or the fixed text owns stdout when it carries them; the account goes to stderr then.
+  const account = dryRun || input.sources?.has('<stdin>') ? io.stderr : io.stdout;
+  for (const line of log) account(`${line}\n`);
+  for (const e of errors) io.stderr(`oomguard: ${e.file}${e.document !== null ? ` document ${e.document + 1}` : ''}${e.line !== null ? ` line ${e.line}` : ''}: ${e.message}\n`);
+  if (changedObjects === 0) account(`nothing to change: requests already equal limits wherever limits are set\n`);
+  else account(`${dryRun ? 'would raise' : 'raised'} requests to limits in ${plural(changedObjects, 'object')} in ${plural(changedFiles, 'file')}\n`);
+
+  if (errors.length > 0) return EXIT_INPUT;
+  return dryRun && changedObjects > 0 ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/**
+ * A unified diff. Relative paths get git's `a/` and `b/` prefixes (for `git apply` or
+ * `patch -p1`); absolute paths are shown as they are.
+ */
+export function unifiedDiff(file: string, before: string, after: string): string {
+  const name = file.replace(/^\.\//, '');
+  const [from, to] = path.isAbsolute(name) ? [name, name] : [`a/${name}`, `b/${name}`];
+  return createTwoFilesPatch(from, to, before, after, undefined, undefined, { context: 3 })
+    .split('\n')
+    .filter((line) => !line.startsWith('====='))
+    .join('\n');
+}
