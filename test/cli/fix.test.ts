@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { oomguard, repoRoot, corpusDir } from '../helpers/run-cli.js';
 
-function tempDir(t: Tap.Test): string {
+function tempDir(t: { teardown(fn: () => unknown): void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'oomguard-fix-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
