@@ -12,7 +12,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import type { SpawnSyncOptions } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,19 @@ if (preCommit.code !== 0 || git.code !== 0) {
   mkdirSync(sample);
   cpSync(path.join(repoRoot, 'examples', 'prometheus.yaml'), path.join(sample, 'bad.yaml'));
   cpSync(path.join(repoRoot, 'examples', 'guaranteed-api.yaml'), path.join(sample, 'good.yaml'));
+  const fixable = [
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata: {name: fixable}',
+    'spec:',
+    '  containers:',
+    '  - name: app   # sized by hand',
+    '    resources:',
+    '      limits: {cpu: "1", memory: 1Gi}',
+    '      requests: {cpu: 250m, memory: 512Mi}',
+    '',
+  ].join('\n');
+  writeFileSync(path.join(sample, 'fixable.yaml'), fixable);
   writeFileSync(path.join(sample, 'notes.txt'), 'not a manifest\n');
   writeFileSync(path.join(sample, 'package.json'), '{"name": "sample", "private": true}\n');
   for (const args of [['init', '-q'], ['add', '-A']]) run('git', [...gitId, ...args], { cwd: sample });
@@ -98,6 +111,8 @@ if (preCommit.code !== 0 || git.code !== 0) {
       '      - id: oomguard',
       '        language_version: system',
       "        args: ['--node-memory', '8Gi']",
+      '      - id: oomguard-fix',
+      '        language_version: system',
       '',
     ].join('\n'));
     run('git', [...gitId, 'add', '-A'], { cwd: sample });
@@ -124,6 +139,18 @@ if (preCommit.code !== 0 || git.code !== 0) {
       t.equal(r.code, 1, 'exit 1');
       if (r.code !== 1) t.comment(`${r.stdout}\n${r.stderr}`.slice(-3000));
       t.match(r.stdout, /oom_score_adj 999 on an 8Gi node/);
+    });
+
+    t.test('config: oomguard-fix rewrites a Burstable manifest, fails the run, and then passes', async (t) => {
+      const first = run('pre-commit', ['run', 'oomguard-fix', '--files', 'fixable.yaml', 'good.yaml'], { cwd: sample, env });
+      t.equal(first.code, 1, 'exit 1: files were modified');
+      t.match(first.stdout, /oomguard fix.*Failed/);
+      t.match(first.stdout, /files were modified by this hook/);
+      t.equal(readFileSync(path.join(sample, 'fixable.yaml'), 'utf8'), fixable.replace('{cpu: 250m, memory: 512Mi}', '{cpu: "1", memory: 1Gi}'));
+      run('git', [...gitId, 'add', '-A'], { cwd: sample });
+      const second = run('pre-commit', ['run', 'oomguard-fix', '--files', 'fixable.yaml', 'good.yaml'], { cwd: sample, env });
+      t.equal(second.code, 0, 'exit 0 once fixed');
+      if (second.code !== 0) t.comment(`${second.stdout}\n${second.stderr}`.slice(-3000));
     });
 
     t.test('config: only non-manifest files (incl. the excluded YAML/JSON ones): the hook is skipped', async (t) => {
