@@ -1,11 +1,9 @@
 // `oomguard fix`: rewrites manifests in place with the mutating webhook's own patch
 // (requests-equal-limits), keeping everything else in the files as it was.
-import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
 import type { Io } from './main.js';
-import { rules } from '../../rules/index.js';
-import { loadConfig, ConfigError } from '../config/load.js';
+import { loadConfigOption, maxFileBytes, parseCommandLine } from './args.js';
 import { readInputs } from '../input/read.js';
 import type { InputError, SourceObject } from '../input/types.js';
 import { locatePod } from '../engine/extract-workloads.js';
@@ -43,23 +41,17 @@ interface Change {
 }
 
 export async function runFix(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        mutate: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        config: { type: 'string' },
-        'max-file-size': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see oomguard fix --help)`);
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      mutate: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      config: { type: 'string' },
+      'max-file-size': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'fix',
+  );
   const v = parsed.values;
   if (v.help) {
     io.stdout(`${HELP}\n`);
@@ -69,25 +61,15 @@ export async function runFix(argv: string[], io: Io): Promise<number> {
   if (!(MUTATIONS as readonly string[]).includes(mutation)) {
     throw new UsageError(`unknown --mutate "${mutation}" (expected ${MUTATIONS.join(', ')})`);
   }
-  let maxFileBytes = 8 * 1024 * 1024;
-  if (v['max-file-size'] !== undefined) {
-    if (!/^\d+$/.test(v['max-file-size'])) throw new UsageError('--max-file-size must be a number of bytes');
-    maxFileBytes = Number(v['max-file-size']);
-  }
+  const maxBytes = maxFileBytes(v['max-file-size']);
   if (parsed.positionals.length === 0) throw new UsageError('no input: give files, folders or - for stdin (see oomguard fix --help)');
-  let config;
-  try {
-    config = loadConfig({ configPath: v.config, cwd: io.cwd, rules });
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message.split('\n').join('\noomguard: '));
-    throw err;
-  }
+  const config = loadConfigOption(v.config, io.cwd);
   const dryRun = v['dry-run'] === true;
 
   const input = await readInputs(parsed.positionals, {
     cwd: io.cwd,
     stdin: io.readStdin,
-    maxFileBytes,
+    maxFileBytes: maxBytes,
     exclude: (file: string) => config.isExcluded(path.resolve(io.cwd, file)),
     keepSources: true,
   });

@@ -1,12 +1,11 @@
 // `oomguard lint` and `oomguard explain`: read manifests, run the one engine, print a report.
-import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
 import type { Io } from './main.js';
 import { VERSION } from './version.js';
 import { rules } from '../../rules/index.js';
-import { loadConfig, ConfigError } from '../config/load.js';
+import { loadConfigOption, maxFileBytes, parseCommandLine } from './args.js';
 import type { LoadedConfig } from '../config/load.js';
 import {
   DEFAULT_KUBERNETES_VERSION,
@@ -108,29 +107,23 @@ function parseNodeMemory(text: string, what: string): NodeFacts {
 }
 
 function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Settings | null {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        'node-memory': { type: 'string' },
-        node: { type: 'string' },
-        'kubernetes-version': { type: 'string' },
-        'feature-gates': { type: 'string' },
-        config: { type: 'string' },
-        format: { type: 'string', short: 'f' },
-        color: { type: 'boolean' },
-        'no-color': { type: 'boolean' },
-        'max-file-size': { type: 'string' },
-        fix: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see oomguard ${command} --help)`);
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      'node-memory': { type: 'string' },
+      node: { type: 'string' },
+      'kubernetes-version': { type: 'string' },
+      'feature-gates': { type: 'string' },
+      config: { type: 'string' },
+      format: { type: 'string', short: 'f' },
+      color: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      'max-file-size': { type: 'string' },
+      fix: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    command,
+  );
   const v = parsed.values;
   if (v.help) {
     io.stdout(`${HELP[command]}\n`);
@@ -143,19 +136,8 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
   if (!FORMATS.includes(format) || (command === 'explain' && format !== 'text' && format !== 'json')) {
     throw new UsageError(`unknown --format "${v.format}" (expected ${command === 'explain' ? 'text or json' : FORMATS.join(', ')})`);
   }
-  let maxFileBytes = 8 * 1024 * 1024;
-  if (v['max-file-size'] !== undefined) {
-    if (!/^\d+$/.test(v['max-file-size'])) throw new UsageError(`--max-file-size must be a number of bytes`);
-    maxFileBytes = Number(v['max-file-size']);
-  }
-
-  let config: LoadedConfig;
-  try {
-    config = loadConfig({ configPath: v.config, cwd: io.cwd, rules });
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message.split('\n').join('\noomguard: '));
-    throw err;
-  }
+  const maxBytes = maxFileBytes(v['max-file-size']);
+  const config = loadConfigOption(v.config, io.cwd);
 
   let kubernetesVersion: string;
   let gates: Partial<FeatureGates>;
@@ -181,7 +163,7 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
   const fix = v.fix === true;
   if (fix && command === 'explain') throw new UsageError('--fix is an option of lint, not explain');
   if (fix && paths.includes('-')) throw new UsageError('--fix rewrites files and cannot rewrite standard input (oomguard fix - prints a fixed copy)');
-  return { kubernetesVersion, gates, node, config, format, color, paths, maxFileBytes, fix };
+  return { kubernetesVersion, gates, node, config, format, color, paths, maxFileBytes: maxBytes, fix };
 }
 
 export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain'): Promise<number> {
