@@ -102,6 +102,12 @@ if (skipReason !== null) {
     t.ok(out.objects[0].findings.some((f) => f.rule === 'memory-request-missing'), 'memory-request-missing reported');
   });
 
+  t.test('oomguard fix --dry-run (the yaml and diff runtime dependencies load)', async (t) => {
+    const r = cli(['fix', '--dry-run', path.join(examples, 'prometheus.yaml')]);
+    t.equal(r.code, 1, r.stderr);
+    t.match(r.stdout, /^\+\s+memory: 100Mi/m, 'configmap-reload\'s memory request raised to its limit');
+  });
+
   const openssl = run('openssl', ['version'], {});
   if (openssl.code !== 0) {
     t.pass('skipped serve: openssl is not installed (the certificates are made at test time)');
