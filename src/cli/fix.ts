@@ -4,7 +4,7 @@ import path from 'node:path';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
 import type { Io } from './main.js';
 import { loadConfigOption, maxFileBytes, parseCommandLine } from './args.js';
-import { readInputs } from '../input/read.js';
+import { objectsByFile, readInputs, STDIN_NAME } from '../input/read.js';
 import type { InputError, SourceObject } from '../input/types.js';
 import { locatePod } from '../engine/extract-workloads.js';
 import { optedOutOfMutation, requestsEqualLimitsPatch, MUTATE_ANNOTATION } from '../engine/fix.js';
@@ -75,8 +75,7 @@ export async function runFix(argv: string[], io: Io): Promise<number> {
   });
   const errors: InputError[] = [...input.errors];
   const filesWithErrors = new Set(input.errors.map((e) => e.file));
-  const byFile = new Map<string, SourceObject[]>();
-  for (const o of input.objects) byFile.set(o.file, [...(byFile.get(o.file) ?? []), o]);
+  const byFile = objectsByFile(input.objects);
 
   const log: string[] = [];
   let changedFiles = 0;
@@ -130,7 +129,7 @@ export async function runFix(argv: string[], io: Io): Promise<number> {
   }
 
   // The diff or the fixed text owns stdout when it carries them; the account goes to stderr then.
-  const account = dryRun || input.sources?.has('<stdin>') ? io.stderr : io.stdout;
+  const account = dryRun || input.sources?.has(STDIN_NAME) ? io.stderr : io.stdout;
   for (const line of log) account(`${line}\n`);
   for (const e of errors) io.stderr(`oomguard: ${e.file}${e.document !== null ? ` document ${e.document + 1}` : ''}${e.line !== null ? ` line ${e.line}` : ''}: ${e.message}\n`);
   if (changedObjects === 0) account(`nothing to change: requests already equal limits wherever limits are set\n`);

@@ -18,7 +18,7 @@ import { Quantity, QuantityError } from '../core/quantity.js';
 import { NodeError, defaultNodeFacts, nodeFactsFromCapacity, nodeFactsFromNodes } from '../core/node.js';
 import type { NodeFacts, NodeSource } from '../core/node.js';
 import type { FeatureGates } from '../core/types.js';
-import { readInputs } from '../input/read.js';
+import { objectsByFile, readInputs } from '../input/read.js';
 import { parseText } from '../input/parse.js';
 import { lintObjects } from '../engine/lint.js';
 import type { fixUntilStable } from '../engine/rewrite.js';
@@ -213,8 +213,7 @@ async function applyFixes(input: ReadResult, errors: InputError[], lint: Paramet
     import('./rewrite-files.js'),
     import('../output/common.js'),
   ]);
-  const byFile = new Map<string, SourceObject[]>();
-  for (const o of input.objects) byFile.set(o.file, [...(byFile.get(o.file) ?? []), o]);
+  const byFile = objectsByFile(input.objects);
   const unreadable = new Set(input.errors.map((e) => e.file));
   const objects: SourceObject[] = [];
   let fixed = 0;

@@ -6,7 +6,7 @@ import { closeSync, fstatSync, openSync, readSync, readdirSync, realpathSync, st
 import type { Dirent, Stats } from 'node:fs';
 import path from 'node:path';
 import { parseText } from './parse.js';
-import type { FileSource, InputError, ReadResult } from './types.js';
+import type { FileSource, InputError, ReadResult, SourceObject } from './types.js';
 
 export interface ReadOptions {
   /** Relative paths are resolved against this. */
@@ -107,6 +107,17 @@ async function readStdin(opts: ReadOptions, result: ReadResult): Promise<void> {
 function addParsed(result: ReadResult, parsed: ReturnType<typeof parseText>): void {
   for (const o of parsed.objects) result.objects.push(o);
   for (const e of parsed.errors) result.errors.push(e);
+}
+
+/** The objects of each file, in reading order. */
+export function objectsByFile(objects: readonly SourceObject[]): Map<string, SourceObject[]> {
+  const byFile = new Map<string, SourceObject[]>();
+  for (const o of objects) {
+    const list = byFile.get(o.file);
+    if (list === undefined) byFile.set(o.file, [o]);
+    else list.push(o);
+  }
+  return byFile;
 }
 
 function keepSource(result: ReadResult, source: FileSource): void {
