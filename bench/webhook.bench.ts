@@ -228,13 +228,13 @@ async function main(): Promise<void> {
     const bigValidate = await fixedCount(ports.webhook, certs.ca, '/validate', big, 200);
 
     // Where /validate's extra time goes: the engine itself, in-process on this thread (no HTTP).
-    const [{ judgeValidate, parseReview }, { rules }, { nodeFactsFromCapacity }] = await Promise.all([
+    const [{ judgeValidate, parseReview, prepareJudge }, { rules }, { nodeFactsFromCapacity }] = await Promise.all([
       import('../src/webhook/admission.js'),
       import('../rules/index.js'),
       import('../src/core/node.js'),
     ]);
     const node = nodeFactsFromCapacity(16n << 30n, 'flag');
-    const settings = { mode: 'warn' as const, failurePolicy: 'Ignore' as const, kubernetesVersion: '1.37', featureGates: {}, rules };
+    const settings = prepareJudge({ mode: 'warn', failurePolicy: 'Ignore', kubernetesVersion: '1.37', featureGates: {}, rules });
     const parsed = reviews.map((r) => parseReview(JSON.parse(r)));
     let judgeUs = 0;
     for (let round = 0; round < 3; round++) {

@@ -1,5 +1,5 @@
 // A rule is metadata plus one pure function, as in ESLint: `check` reads an analysed workload
-// and reports problems by messageId; the runner (src/engine/run-rules.ts) turns reports into
+// and reports problems by messageId; the runner (src/engine/lint.ts) turns reports into
 // findings with severity, message text and line.
 import type { NodeFacts } from '../src/core/node.js';
 import type { Workload, Severity, SeverityOrOff, PatchOperation } from '../src/engine/types.js';
@@ -60,4 +60,35 @@ export function formatMessage(template: string, data: Record<string, string | nu
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) =>
     Object.prototype.hasOwnProperty.call(data, key) ? String(data[key]) : whole,
   );
+}
+
+export type MessageFormatter = (data?: Record<string, string | number>) => string;
+
+/**
+ * formatMessage with the template parsed once, for a runner that renders the same templates on
+ * every object (the webhook, per request): same output, without a regex pass per message.
+ */
+export function compileMessage(template: string): MessageFormatter {
+  const literals: string[] = [];
+  const keys: string[] = [];
+  const wholes: string[] = [];
+  const placeholder = /\{\{\s*(\w+)\s*\}\}/g;
+  let last = 0;
+  for (let m = placeholder.exec(template); m !== null; m = placeholder.exec(template)) {
+    literals.push(template.slice(last, m.index));
+    keys.push(m[1]);
+    wholes.push(m[0]);
+    last = placeholder.lastIndex;
+  }
+  if (keys.length === 0) return () => template;
+  literals.push(template.slice(last));
+  return (data = {}) => {
+    let out = literals[0];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      out += Object.prototype.hasOwnProperty.call(data, key) ? String(data[key]) : wholes[i];
+      out += literals[i + 1];
+    }
+    return out;
+  };
 }

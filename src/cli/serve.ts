@@ -1,6 +1,5 @@
 // `oomguard serve`: the validating and mutating admission webhook (src/webhook/).
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT_OK, UsageError } from './exit-codes.js';
 import type { Io } from './main.js';
@@ -15,10 +14,11 @@ import {
   resolveFeatureGates,
 } from '../core/versions.js';
 import { Quantity, QuantityError } from '../core/quantity.js';
-import { DEFAULT_NODE_MEMORY, NodeError, nodeFactsFromCapacity, nodeFactsFromNodes } from '../core/node.js';
+import { DEFAULT_NODE_MEMORY, nodeFactsFromCapacity } from '../core/node.js';
 import type { NodeFacts, NodeSource } from '../core/node.js';
 import type { FeatureGates } from '../core/types.js';
-import { parseText } from '../input/parse.js';
+import { readNodeFile } from './node-file.js';
+import type { NodeFile } from './node-file.js';
 import { FAILURE_POLICIES, MODES, MUTATIONS } from '../webhook/admission.js';
 import type { FailurePolicy, Mode, Mutation } from '../webhook/admission.js';
 import type { ServeOptions } from '../webhook/serve.js';
@@ -46,6 +46,9 @@ Options:
                               500); match the webhook configuration's failurePolicy (default Ignore)
   --node-memory QUANTITY      Judge every pod on this node capacity instead of reading the
                               cluster's nodes (default: read nodes; ${DEFAULT_NODE_MEMORY} until they are known)
+  --node FILE                 Judge on these nodes instead of reading the cluster's: a Node or
+                              NodeList manifest (kubectl get nodes -o yaml); each pod on the node
+                              it is bound or selected to, else on the smallest
   --kubeconfig FILE           Kubeconfig for reading nodes (default: KUBECONFIG, ~/.kube/config,
                               then the in-cluster service account)
   --kubernetes-version X.Y    Kubernetes minor to model, 1.25 to 1.37 (default ${DEFAULT_KUBERNETES_VERSION})
@@ -78,31 +81,11 @@ function memoryFacts(text: string, what: string, source: NodeSource): NodeFacts 
   return nodeFactsFromCapacity(bytes, source);
 }
 
-function nodeFileFacts(file: string, cwd: string): NodeFacts {
-  const shown = path.relative(cwd, file) || file;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`node.file ${shown}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-  const parsed = parseText(text, shown);
-  if (parsed.errors.length > 0) throw new UsageError(`node.file ${shown}: ${parsed.errors[0].message}`);
-  const nodes = parsed.objects.filter((o) => o.object.kind === 'Node');
-  try {
-    return nodeFactsFromNodes(
-      nodes.map((o) => ({ object: o.object, pointer: o.itemPointer })),
-      'config',
-    );
-  } catch (err) {
-    if (err instanceof NodeError) throw new UsageError(`node.file ${shown}: ${err.message}`);
-    throw err;
-  }
-}
-
 export interface ServeSettings extends Omit<ServeOptions, 'nodes'> {
-  /** Static node facts, or null to read the cluster. */
+  /** One capacity for every pod (--node-memory, node.memory), or null. */
   staticNode: NodeFacts | null;
+  /** Fixed Node objects (--node FILE, node.file), or null. Both null: read the cluster. */
+  staticNodes: { nodes: NodeFile['nodes']; source: NodeSource } | null;
   kubeconfig?: string;
   logLevel: string;
 }
@@ -125,6 +108,7 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
         mutate: { type: 'string' },
         'failure-policy': { type: 'string' },
         'node-memory': { type: 'string' },
+        node: { type: 'string' },
         kubeconfig: { type: 'string' },
         'kubernetes-version': { type: 'string' },
         'feature-gates': { type: 'string' },
@@ -141,6 +125,9 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
   if (v.help) {
     io.stdout(`${SERVE_HELP}\n`);
     return null;
+  }
+  if (v['node-memory'] !== undefined && v.node !== undefined) {
+    throw new UsageError('--node-memory and --node are exclusive: give one');
   }
   if (v['tls-cert'] === undefined || v['tls-key'] === undefined) {
     throw new UsageError('--tls-cert and --tls-key are required: the API server only calls webhooks over HTTPS (see certs/ or cert-manager)');
@@ -172,10 +159,13 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
     if (err instanceof VersionError) throw new UsageError(err.message);
     throw err;
   }
+  // Flags win over the config, as for lint.
   let staticNode: NodeFacts | null = null;
+  let staticNodes: ServeSettings['staticNodes'] = null;
   if (v['node-memory'] !== undefined) staticNode = memoryFacts(v['node-memory'], '--node-memory', 'flag');
+  else if (v.node !== undefined) staticNodes = { nodes: readNodeFile(path.resolve(io.cwd, v.node), 'node-file', io.cwd).nodes, source: 'node-file' };
   else if (config.node?.memory !== undefined) staticNode = memoryFacts(config.node.memory, 'node.memory', 'config');
-  else if (config.node?.file !== undefined) staticNode = nodeFileFacts(config.node.file, io.cwd);
+  else if (config.node?.file !== undefined) staticNodes = { nodes: readNodeFile(config.node.file, 'config', io.cwd).nodes, source: 'config' };
 
   return {
     host: v.host ?? '0.0.0.0',
@@ -190,6 +180,7 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
     rules,
     ruleSettings: config.ruleSettings,
     staticNode,
+    staticNodes,
     kubeconfig: v.kubeconfig === undefined ? undefined : path.resolve(io.cwd, v.kubeconfig),
     logLevel,
     shutdownDelayMs,
@@ -200,24 +191,35 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
 export async function runServe(argv: string[], io: Io): Promise<number> {
   const s = serveSettings(argv, io);
   if (s === null) return EXIT_OK;
-  const [{ startServer }, { StaticNodeView, ClusterNodeView }, { WebhookMetrics }] = await Promise.all([
+  const [{ startServer }, { StaticNodeView, NodeListView, ClusterNodeView }, { WebhookMetrics }, { LogBuffer }] = await Promise.all([
     import('../webhook/serve.js'),
     import('../webhook/plugins/node-cache.js'),
     import('../webhook/plugins/metrics.js'),
+    import('../webhook/plugins/log-buffer.js'),
   ]);
   const metrics = new WebhookMetrics({ defaultMetrics: true });
   // The cluster view gets fastify's logger when the app starts it (build-server.ts).
-  const nodes = s.staticNode !== null ? new StaticNodeView(s.staticNode) : new ClusterNodeView({ kubeconfig: s.kubeconfig, metrics });
+  const nodes =
+    s.staticNode !== null
+      ? new StaticNodeView(s.staticNode)
+      : s.staticNodes !== null
+        ? new NodeListView(s.staticNodes.nodes, s.staticNodes.source)
+        : new ClusterNodeView({ kubeconfig: s.kubeconfig, metrics });
   if (s.staticNode !== null) metrics.setNodeCacheState('static', 0);
+  if (s.staticNodes !== null) metrics.setNodeCacheState('static', s.staticNodes.nodes.length);
+  // One line per review at info: batched writes instead of one write(2) per line.
+  const logs = new LogBuffer();
   let running;
   try {
-    running = await startServer({ ...s, nodes, metrics, logger: { level: s.logLevel } });
+    running = await startServer({ ...s, nodes, metrics, logger: { level: s.logLevel, stream: logs } });
   } catch (err) {
+    logs.close();
     if (err instanceof TlsError) throw new UsageError(err.message);
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE' || e.code === 'EACCES') throw new UsageError(`cannot listen: ${e.message}`);
     throw err;
   }
   await running.closed;
+  logs.close();
   return EXIT_OK;
 }

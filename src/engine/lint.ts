@@ -1,5 +1,7 @@
 // The lint pipeline over parsed objects: locate the pod, run the core model, run the rules.
-// Pure and synchronous: the CLI and the webhook both call lintObjects.
+// Pure and synchronous: the CLI and the webhook both call it. prepareLinter resolves everything
+// that depends only on the settings (feature gates, the enabled rules with their severity and
+// options, parsed message templates) once; lintObjects is prepareLinter(opts).lint(...).
 import { analyzePod, defaultedPodObject } from '../core/analyze-pod.js';
 import { SpecError } from '../core/pod.js';
 import { QuantityError } from '../core/quantity.js';
@@ -7,9 +9,12 @@ import { resolveFeatureGates } from '../core/versions.js';
 import type { FeatureGates } from '../core/types.js';
 import type { NodeFacts } from '../core/node.js';
 import type { SourceObject, InputError } from '../input/types.js';
-import { formatMessage } from '../../rules/define-rule.js';
+import { compileMessage, formatMessage } from '../../rules/define-rule.js';
+import type { MessageFormatter, RuleContext } from '../../rules/define-rule.js';
 import type { AnyRule } from '../../rules/index.js';
+import { describeObject } from './describe.js';
 import { locatePod } from './extract-workloads.js';
+import type { PodLocation } from './extract-workloads.js';
 import { pointerToField } from './pointer.js';
 import { isSuppressed, suppressedRules } from './suppress.js';
 import type { Finding, ObjectReport, Severity, SeverityOrOff, Workload } from './types.js';
@@ -19,19 +24,53 @@ export interface RuleSetting {
   options: unknown;
 }
 
-export interface LintOptions {
+/** What a linter is prepared from: everything but the node. */
+export interface LinterSettings {
   /** A supported minor, e.g. "1.37" (see core/versions.ts). */
   kubernetesVersion: string;
   featureGates?: Partial<FeatureGates>;
-  node: NodeFacts;
   rules: readonly AnyRule[];
   /** Per rule id; rules without a setting run at their default severity and options. */
   ruleSettings?: ReadonlyMap<string, RuleSetting>;
 }
 
+export interface LintOptions extends LinterSettings {
+  node: NodeFacts;
+}
+
+/** A rule that threw while checking an object: a bug in the rule, not a problem of the input. */
+export interface RuleCrash {
+  rule: string;
+  /** What the rule threw. */
+  error: unknown;
+  /** Index in LintResult.objects of the object it was checking. */
+  object: number;
+  /** The line reporting it in LintResult.errors (the same object). */
+  entry: InputError;
+}
+
 export interface LintResult {
   objects: ObjectReport[];
+  /** Invalid input (quantities, shapes the API server rejects) and rule crashes, as report lines, in order. */
   errors: InputError[];
+  /** The rule crashes among `errors`, as data: for callers that must tell them from invalid input. */
+  ruleCrashes: RuleCrash[];
+}
+
+/** Lints one object whose pod is already located (the webhook locates it first). */
+export interface LintOne {
+  report: ObjectReport;
+  errors: InputError[];
+  ruleCrashes: RuleCrash[];
+}
+
+export interface Linter {
+  readonly kubernetesVersion: string;
+  readonly gates: FeatureGates;
+  /** Node facts vary per call (the webhook judges each pod on its own node). */
+  lint(objects: readonly SourceObject[], node: NodeFacts): LintResult;
+  /** One object; `located` is locatePod(source.object) when the caller already has it. */
+  lintOne(source: SourceObject, node: NodeFacts, located?: PodLocation | null): LintOne;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
@@ -42,42 +81,53 @@ function finalSeverity(configured: Severity, reported: Severity | undefined): Se
   return SEVERITY_RANK[reported] < SEVERITY_RANK[configured] ? reported : configured;
 }
 
-function describe(object: Record<string, unknown>) {
-  const meta = (typeof object.metadata === 'object' && object.metadata !== null ? object.metadata : {}) as Record<string, unknown>;
-  const name = typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '(unnamed)';
-  return {
-    apiVersion: typeof object.apiVersion === 'string' ? object.apiVersion : '',
-    kind: typeof object.kind === 'string' ? object.kind : '',
-    name,
-    namespace: typeof meta.namespace === 'string' ? meta.namespace : null,
-  };
+/** The report for an object, before its findings. */
+function reportFor(source: SourceObject): ObjectReport {
+  return { source, ...describeObject(source.object), findings: [] };
 }
 
-export function lintObjects(objects: readonly SourceObject[], opts: LintOptions): LintResult {
-  const gates = resolveFeatureGates(opts.kubernetesVersion, opts.featureGates ?? {});
-  const enabled: Array<{ rule: AnyRule; severity: Severity; options: unknown }> = [];
-  for (const rule of opts.rules) {
-    const setting = opts.ruleSettings?.get(rule.meta.id);
+interface EnabledRule {
+  rule: AnyRule;
+  id: string;
+  severity: Severity;
+  options: unknown;
+  /** messageId -> its template, parsed once. */
+  messages: Map<string, MessageFormatter>;
+}
+
+/** Resolves the settings once; throws VersionError for gates the version does not accept. */
+export function prepareLinter(settings: LinterSettings): Linter {
+  const kubernetesVersion = settings.kubernetesVersion;
+  const gates = resolveFeatureGates(kubernetesVersion, settings.featureGates ?? {});
+  const enabled: EnabledRule[] = [];
+  for (const rule of settings.rules) {
+    const setting = settings.ruleSettings?.get(rule.meta.id);
     const severity = setting?.severity ?? rule.meta.severity;
     if (severity === 'off') continue;
-    enabled.push({ rule, severity, options: setting?.options ?? rule.meta.defaultOptions });
+    const messages = new Map<string, MessageFormatter>();
+    for (const [id, template] of Object.entries(rule.meta.messages as Record<string, string>)) messages.set(id, compileMessage(template));
+    enabled.push({ rule, id: rule.meta.id, severity, options: setting?.options ?? rule.meta.defaultOptions, messages });
   }
-  const reports: ObjectReport[] = [];
-  const errors: InputError[] = [];
 
-  for (const source of objects) {
-    const report: ObjectReport = { source, ...describe(source.object), findings: [] };
-    reports.push(report);
-    const located = locatePod(source.object);
-    if (located === null) continue;
+  // Each rule's context for a node, built once per node (rules only read it): the webhook passes
+  // the same NodeFacts object for every pod judged on the same node selection.
+  const contextsByNode = new WeakMap<NodeFacts, RuleContext<unknown>[]>();
+  function contextsFor(node: NodeFacts): RuleContext<unknown>[] {
+    let contexts = contextsByNode.get(node);
+    if (contexts === undefined) {
+      contexts = enabled.map(({ options }) => ({ node, kubernetesVersion, options }));
+      contextsByNode.set(node, contexts);
+    }
+    return contexts;
+  }
+
+  function lintObject(source: SourceObject, index: number, node: NodeFacts, located: PodLocation | null, errors: InputError[], crashes: RuleCrash[]): ObjectReport {
+    const report = reportFor(source);
+    if (located === null) return report;
 
     let workload: Workload;
     try {
-      const analysis = analyzePod(located.pod, {
-        version: opts.kubernetesVersion,
-        gates,
-        memoryCapacity: opts.node.memoryCapacity,
-      });
+      const analysis = analyzePod(located.pod, { version: kubernetesVersion, gates, memoryCapacity: node.memoryCapacity });
       workload = {
         source,
         apiVersion: report.apiVersion,
@@ -98,35 +148,38 @@ export function lintObjects(objects: readonly SourceObject[], opts: LintOptions)
           line: source.lineOf(pointer),
           message: `${report.kind} ${report.name}: ${pointerToField(source.itemPointer + pointer)}: ${err.message}`,
         });
-        continue;
+        return report;
       }
       throw err;
     }
     report.workload = workload;
 
     const suppressed = suppressedRules(source.object, located.pod.metadata);
-    const context = { node: opts.node, kubernetesVersion: opts.kubernetesVersion };
-    for (const { rule, severity, options } of enabled) {
-      if (isSuppressed(suppressed, rule.meta.id)) continue;
+    const contexts = contextsFor(node);
+    for (let i = 0; i < enabled.length; i++) {
+      const { rule, id, severity, messages } = enabled[i];
+      if (isSuppressed(suppressed, id)) continue;
       let found;
       try {
-        found = rule.check(workload, { ...context, options });
-      } catch (err) {
-        errors.push({
+        found = rule.check(workload, contexts[i]);
+      } catch (error) {
+        const entry: InputError = {
           file: source.file,
           document: source.document,
           line: source.line,
-          message: `${report.kind} ${report.name}: internal error in rule ${rule.meta.id}: ${(err as Error).message}`,
-        });
+          message: `${report.kind} ${report.name}: internal error in rule ${id}: ${(error as Error)?.message ?? String(error)}`,
+        };
+        errors.push(entry);
+        crashes.push({ rule: id, error, object: index, entry });
         continue;
       }
       for (const r of found) {
-        const template = (rule.meta.messages as Record<string, string>)[r.messageId];
+        const format = messages.get(r.messageId);
         const finding: Finding = {
-          rule: rule.meta.id,
+          rule: id,
           severity: finalSeverity(severity, r.severity),
           messageId: r.messageId,
-          message: formatMessage(template ?? r.messageId, r.data),
+          message: format !== undefined ? format(r.data) : formatMessage(r.messageId, r.data),
           path: r.path,
           line: source.lineOf(r.path),
         };
@@ -135,6 +188,30 @@ export function lintObjects(objects: readonly SourceObject[], opts: LintOptions)
         report.findings.push(finding);
       }
     }
+    return report;
   }
-  return { objects: reports, errors };
+
+  return {
+    kubernetesVersion,
+    gates,
+    lint(objects, node) {
+      const reports: ObjectReport[] = [];
+      const errors: InputError[] = [];
+      const ruleCrashes: RuleCrash[] = [];
+      for (const source of objects) {
+        reports.push(lintObject(source, reports.length, node, locatePod(source.object), errors, ruleCrashes));
+      }
+      return { objects: reports, errors, ruleCrashes };
+    },
+    lintOne(source, node, located) {
+      const errors: InputError[] = [];
+      const ruleCrashes: RuleCrash[] = [];
+      const report = lintObject(source, 0, node, located === undefined ? locatePod(source.object) : located, errors, ruleCrashes);
+      return { report, errors, ruleCrashes };
+    },
+  };
+}
+
+export function lintObjects(objects: readonly SourceObject[], opts: LintOptions): LintResult {
+  return prepareLinter(opts).lint(objects, opts.node);
 }

@@ -1,11 +1,13 @@
 // admission.k8s.io/v1 AdmissionReview: parsing and checking the envelope, the response builders
 // (allow, deny, warn, patch), failure-policy emulation, and the judgement of one request through
-// the one engine (lintObjects), with UPDATE judged against oldObject. No fastify, no I/O: the
-// routes call these, and tests can too.
-import { lintObjects } from '../engine/lint.js';
-import type { RuleSetting } from '../engine/lint.js';
+// the one engine (a linter prepared once per server), with UPDATE judged against oldObject. No
+// fastify, no I/O: the routes call these, and tests can too.
+import { prepareLinter } from '../engine/lint.js';
+import type { Linter, RuleCrash, RuleSetting } from '../engine/lint.js';
 import { locatePod } from '../engine/extract-workloads.js';
-import { jsonEqual, requestsEqualLimitsPatch } from '../engine/fix.js';
+import type { PodLocation } from '../engine/extract-workloads.js';
+import { jsonEqual, optedOutOfMutation, requestsEqualLimitsPatch, MUTATIONS, MUTATE_ANNOTATION } from '../engine/fix.js';
+import type { Mutation } from '../engine/fix.js';
 import { IGNORE_ANNOTATION } from '../engine/suppress.js';
 import type { Finding, ObjectReport, PatchOperation, Severity } from '../engine/types.js';
 import type { InputError, SourceObject } from '../input/types.js';
@@ -19,11 +21,9 @@ export const MODES = ['enforce', 'warn', 'audit'] as const;
 export type Mode = (typeof MODES)[number];
 export const FAILURE_POLICIES = ['Ignore', 'Fail'] as const;
 export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
-export const MUTATIONS = ['requests-equal-limits'] as const;
-export type Mutation = (typeof MUTATIONS)[number];
-
-/** Objects (or their pod templates) with this annotation set to "false" are never patched. */
-export const MUTATE_ANNOTATION = 'oomguard.io/mutate';
+// The mutations and the opt-out annotation are shared with `oomguard fix` (src/engine/fix.ts).
+export { MUTATIONS, MUTATE_ANNOTATION };
+export type { Mutation };
 
 /** kubectl prints each warning on one line; the API server truncates past 256 runes under pressure. */
 export const MAX_WARNING_LENGTH = 120;
@@ -153,28 +153,38 @@ function truncate(text: string, max: number): string {
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
 
+const LOOSE_SPACE = /\s\s|[\t\n\r]/;
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /**
  * One line kubectl shows whole: the finding up to its first " — " (the statement with its numbers;
  * the consequence that follows is in `oomguard lint`), then cut at a word boundary if still long.
  */
 export function shortWarning(text: string, max = MAX_WARNING_LENGTH): string {
-  let t = /\s\s|[\t\n\r]/.test(text) ? text.replace(/\s+/g, ' ') : text;
+  let t = LOOSE_SPACE.test(text) ? text.replace(/\s+/g, ' ') : text;
   t = t.trim();
   // UTF-16 length bounds the number of characters: short cases never split into code points.
   if (t.length <= max) return t;
   const dash = t.indexOf(' — ');
   if (dash > 0) t = t.slice(0, dash);
   if (t.length <= max) return t;
-  const chars = Array.from(t);
-  if (chars.length <= max) return t;
-  const cut = chars.slice(0, max - 1).join('');
+  // Cut by code points, not UTF-16 units; without surrogates they are the same, and slicing is cheap.
+  const chars = SURROGATE.test(t) ? Array.from(t) : null;
+  if (chars !== null && chars.length <= max) return t;
+  const cut = chars !== null ? chars.slice(0, max - 1).join('') : t.slice(0, max - 1);
   const space = cut.lastIndexOf(' ');
   return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
 }
 
 /** At most MAX_WARNINGS lines; the last says how many more there are. */
 export function capWarnings(lines: string[], max = MAX_WARNINGS): string[] {
-  const unique = [...new Set(lines)];
+  // A review has a handful of lines: comparing them is cheaper than hashing them into a Set.
+  let unique: string[];
+  if (lines.length > 16) unique = [...new Set(lines)];
+  else {
+    unique = [];
+    for (const line of lines) if (!unique.includes(line)) unique.push(line);
+  }
   if (unique.length <= max) return unique;
   const rest = unique.length - (max - 1);
   return [...unique.slice(0, max - 1), `… and ${rest} more oomguard findings (run oomguard lint for all)`];
@@ -190,6 +200,16 @@ export interface JudgeSettings {
   featureGates: Partial<FeatureGates>;
   rules: readonly AnyRule[];
   ruleSettings?: ReadonlyMap<string, RuleSetting>;
+}
+
+/** JudgeSettings with their linter prepared (gates resolved, rules configured): built once per server. */
+export interface Judge extends JudgeSettings {
+  readonly linter: Linter;
+}
+
+/** Throws VersionError for feature gates the version does not accept. */
+export function prepareJudge(settings: JudgeSettings): Judge {
+  return { ...settings, linter: prepareLinter(settings) };
 }
 
 /** What the validating endpoint decided, for the response, the log line and the metrics. */
@@ -210,8 +230,11 @@ export interface Outcome {
 /** Chooses node facts for a pod (template): the node it is bound or selected to, else the worst case. */
 export type NodeChooser = (pod: PodLike | null) => NodeFacts;
 
+const firstLine = () => 1;
+
+/** An object from a review as the engine takes it: no file, so every line is 1. */
 export function sourceOf(object: Record<string, unknown>, file = '<admission>'): SourceObject {
-  return { file, document: 0, itemPointer: '', line: 1, object, lineOf: () => 1 };
+  return { file, document: 0, itemPointer: '', line: 1, object, lineOf: firstLine };
 }
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
@@ -255,58 +278,20 @@ export function newOrWorse(current: ObjectReport, old: ObjectReport | null): Fin
   });
 }
 
-interface LintOne {
+interface Judged {
   report: ObjectReport;
   /** Invalid input the API server would reject (quantities, shapes), with the field named. */
   invalid: InputError[];
   /** Rules that threw. */
-  crashed: Array<{ rule: string; error: unknown }>;
-}
-
-/** Where the wrapped rules record exceptions: set for the duration of one synchronous lintObjects call. */
-let crashSink: LintOne['crashed'] | null = null;
-const wrappedRules = new WeakMap<readonly AnyRule[], AnyRule[]>();
-
-/** The rules, each wrapped so an exception is recorded before lintObjects turns it into an error line. */
-function recordingRules(rules: readonly AnyRule[]): AnyRule[] {
-  let wrapped = wrappedRules.get(rules);
-  if (wrapped === undefined) {
-    wrapped = rules.map((rule): AnyRule => ({
-      meta: rule.meta,
-      check(workload, context) {
-        try {
-          return rule.check(workload, context);
-        } catch (error) {
-          crashSink?.push({ rule: rule.meta.id, error });
-          throw error;
-        }
-      },
-    }));
-    wrappedRules.set(rules, wrapped);
-  }
-  return wrapped;
+  crashed: RuleCrash[];
 }
 
 /** Runs the one engine on one object, keeping rule exceptions apart from invalid input. */
-function lintOne(object: Record<string, unknown>, node: NodeFacts, s: JudgeSettings, file: string): LintOne {
-  const crashed: LintOne['crashed'] = [];
-  const rules = recordingRules(s.rules);
-  crashSink = crashed;
-  let result;
-  try {
-    result = lintObjects([sourceOf(object, file)], {
-      kubernetesVersion: s.kubernetesVersion,
-      featureGates: s.featureGates,
-      node,
-      rules,
-      ruleSettings: s.ruleSettings,
-    });
-  } finally {
-    crashSink = null;
-  }
-  const invalid =
-    crashed.length === 0 ? result.errors : result.errors.filter((e) => !crashed.some((c) => e.message.includes(`internal error in rule ${c.rule}:`)));
-  return { report: result.objects[0], invalid, crashed };
+function lintOne(object: Record<string, unknown>, located: PodLocation | null, node: NodeFacts, linter: Linter, file: string): Judged {
+  const r = linter.lintOne(sourceOf(object, file), node, located);
+  const crashed = r.ruleCrashes;
+  const invalid = crashed.length === 0 ? r.errors : r.errors.filter((e) => !crashed.some((c) => c.entry === e));
+  return { report: r.report, invalid, crashed };
 }
 
 function objectName(object: Record<string, unknown>, req: AdmissionRequest): string {
@@ -318,10 +303,12 @@ function objectName(object: Record<string, unknown>, req: AdmissionRequest): str
 
 export function describeNode(node: NodeFacts): string {
   const cap = formatBytes(node.memoryCapacity);
-  if (node.source === 'cluster') {
-    if (node.nodeNames.length === 1) return `node ${node.nodeNames[0]}, ${cap}`;
+  // Facts from Node objects (the cluster, --node FILE, the config's node.file) name their nodes.
+  if (node.nodeNames.length > 0) {
+    const from = node.source === 'cluster' ? '' : node.source === 'config' ? ' from the config' : ' from --node';
+    if (node.nodeNames.length === 1) return `node ${node.nodeNames[0]}, ${cap}${from}`;
     const { min, max } = node.capacityRange;
-    return min === max ? `${node.nodeNames.length} nodes of ${cap}` : `smallest of ${node.nodeNames.length} nodes, ${formatBytes(min)}–${formatBytes(max)}`;
+    return min === max ? `${node.nodeNames.length} nodes of ${cap}${from}` : `smallest of ${node.nodeNames.length} nodes, ${formatBytes(min)}–${formatBytes(max)}${from}`;
   }
   return `${cap} node, ${node.source === 'default' ? 'default: cluster nodes unknown' : node.source}`;
 }
@@ -335,81 +322,135 @@ export function skipReason(req: AdmissionRequest): string | null {
 }
 
 /** The validating webhook's answer for one request. Never throws: failures follow the failure policy. */
-export function judgeValidate(req: AdmissionRequest, chooseNode: NodeChooser, s: JudgeSettings): Outcome {
+export function judgeValidate(req: AdmissionRequest, chooseNode: NodeChooser, s: Judge): Outcome {
   const skip = skipReason(req);
   if (skip !== null) return { response: allow(req.uid), decision: 'skip', findings: [], reason: skip };
   const object = req.object as Record<string, unknown>;
   const kind = str(object.kind) ?? req.kind?.kind ?? '';
   const name = objectName(object, req);
-  const base = { kind, objectName: name };
+  let node: NodeFacts | undefined;
+  const outcome = (response: AdmissionResponse, decision: Decision, findings: Finding[], reason?: string): Outcome =>
+    outcomeOf(response, decision, findings, reason, kind, name, node);
+  const failed = (reason: string) => outcome(cannotDecide(req.uid, s.failurePolicy, reason), s.failurePolicy === 'Fail' ? 'fail-closed' : 'fail-open', [], reason);
   try {
     const located = locatePod(object);
-    if (located === null) return { ...base, response: allow(req.uid), decision: 'skip', findings: [], reason: 'holds no pod' };
+    if (located === null) return outcome(allow(req.uid), 'skip', [], 'holds no pod');
+    let before: PodLocation | null | undefined;
     // UPDATE that leaves the pod (template) and the ignore annotation as they were (a scale, a
     // label, a status-like change): every finding would be pre-existing, so nothing counts.
     if (req.operation === 'UPDATE' && isMapping(req.oldObject) && req.oldObject.kind === object.kind) {
-      const before = locatePod(req.oldObject);
+      before = locatePod(req.oldObject);
       if (
         before !== null &&
         before.podPointer === located.podPointer &&
         annotationOf(req.oldObject.metadata, IGNORE_ANNOTATION) === annotationOf(object.metadata, IGNORE_ANNOTATION) &&
-        jsonEqual(before.pod, located.pod)
+        samePod(before.pod, located.pod)
       ) {
-        return { ...base, response: allow(req.uid), decision: 'allow', findings: [], reason: 'pod template unchanged' };
+        return outcome(allow(req.uid), 'allow', [], 'pod template unchanged');
       }
     }
-    const node = chooseNode(located.pod);
-    const now = lintOne(object, node, s, '<object>');
+    node = chooseNode(located.pod);
+    const now = lintOne(object, located, node, s.linter, '<object>');
     if (now.crashed.length > 0) {
       const c = now.crashed[0];
-      const reason = `internal error in rule ${c.rule}: ${(c.error as Error)?.message ?? String(c.error)}`;
-      return { ...base, node, response: cannotDecide(req.uid, s.failurePolicy, reason), decision: s.failurePolicy === 'Fail' ? 'fail-closed' : 'fail-open', findings: [], reason };
+      return failed(`internal error in rule ${c.rule}: ${(c.error as Error)?.message ?? String(c.error)}`);
     }
-    let old: LintOne | null = null;
+    let old: Judged | null = null;
     if (req.operation === 'UPDATE' && isMapping(req.oldObject)) {
       // An old object the engine cannot judge: judge the new one on its own.
       try {
-        old = lintOne(req.oldObject, node, s, '<oldObject>');
+        old = lintOne(req.oldObject, before === undefined ? locatePod(req.oldObject) : before, node, s.linter, '<oldObject>');
         if (old.crashed.length > 0) old = null;
       } catch {
         old = null;
       }
     }
-    const oldInvalid = new Set(old?.invalid.map((e) => e.message) ?? []);
-    const invalid = now.invalid.filter((e) => !oldInvalid.has(e.message));
-    const findings = newOrWorse(now.report, old?.report.workload !== undefined ? old.report : null).filter((f) => f.severity !== 'info');
-    const errors = findings.filter((f) => f.severity === 'error');
-    const warningsOnly = findings.filter((f) => f.severity === 'warning');
-    const nodeNote = describeNode(node);
+    let invalid = now.invalid;
+    if (invalid.length > 0 && old !== null && old.invalid.length > 0) {
+      const oldInvalid = new Set(old.invalid.map((e) => e.message));
+      invalid = invalid.filter((e) => !oldInvalid.has(e.message));
+    }
+    const counted = newOrWorse(now.report, old?.report.workload !== undefined ? old.report : null);
+    const findings: Finding[] = [];
+    const errors: Finding[] = [];
+    const warningsOnly: Finding[] = [];
+    for (const f of counted) {
+      if (f.severity === 'info') continue;
+      findings.push(f);
+      (f.severity === 'error' ? errors : warningsOnly).push(f);
+    }
 
     if (invalid.length > 0) {
       // Invalid quantities or shapes: the API server rejects such a Pod (and the pods a template
       // would create). The webhook cannot compute a score, so it says which field is wrong.
       const lines = invalid.map((e) => e.message);
       const msg = `${kind} ${name} is invalid: ${lines.join('; ')}`;
-      if (s.mode === 'enforce') return { ...base, node, response: deny(req.uid, 422, msg), decision: 'invalid', findings, reason: lines[0] };
-      if (s.mode === 'warn') return { ...base, node, response: allow(req.uid, capWarnings(lines.map((l) => shortWarning(l)))), decision: 'invalid', findings, reason: lines[0] };
-      return { ...base, node, response: allow(req.uid), decision: 'invalid', findings, reason: lines[0] };
+      if (s.mode === 'enforce') return outcome(deny(req.uid, 422, msg), 'invalid', findings, lines[0]);
+      if (s.mode === 'warn') return outcome(allow(req.uid, capWarnings(lines.map((l) => shortWarning(l)))), 'invalid', findings, lines[0]);
+      return outcome(allow(req.uid), 'invalid', findings, lines[0]);
     }
 
-    const asWarnings = (fs: Finding[]) => fs.map((f) => shortWarning(f.message));
     if (s.mode === 'audit') {
       const r = allow(req.uid);
       if (findings.length > 0) r.auditAnnotations = { findings: findings.map((f) => `${f.rule}:${f.severity}`).join(',') };
-      return { ...base, node, response: r, decision: findings.length > 0 ? 'audit' : 'allow', findings };
+      return outcome(r, findings.length > 0 ? 'audit' : 'allow', findings);
     }
     if (errors.length > 0 && s.mode === 'enforce') {
-      const msg = `${kind} ${name} denied by oomguard (${nodeNote}): ${errors.map((f) => `${f.message} [${f.rule}]`).join('; ')}`;
-      return { ...base, node, response: deny(req.uid, 403, msg, capWarnings(asWarnings(warningsOnly))), decision: 'deny', findings };
+      const msg = `${kind} ${name} denied by oomguard (${describeNode(node)}): ${errors.map((f) => `${f.message} [${f.rule}]`).join('; ')}`;
+      return outcome(deny(req.uid, 403, msg, capWarnings(asWarnings(warningsOnly))), 'deny', findings);
     }
     const shown = s.mode === 'warn' ? [...errors, ...warningsOnly] : warningsOnly;
-    return { ...base, node, response: allow(req.uid, capWarnings(asWarnings(shown))), decision: shown.length > 0 ? 'warn' : 'allow', findings };
+    return outcome(allow(req.uid, capWarnings(asWarnings(shown))), shown.length > 0 ? 'warn' : 'allow', findings);
   } catch (err) {
     // A bug (or a stack overflow on an absurd object) anywhere in the engine: answer as the
     // failure policy would, never with a 500 the API server has to interpret.
-    const reason = `internal error: ${(err as Error)?.message ?? String(err)}`;
-    return { ...base, response: cannotDecide(req.uid, s.failurePolicy, reason), decision: s.failurePolicy === 'Fail' ? 'fail-closed' : 'fail-open', findings: [], reason };
+    node = undefined;
+    return failed(`internal error: ${(err as Error)?.message ?? String(err)}`);
   }
+}
+
+/** One shape for every outcome (plain literals; this runs on every review). */
+function outcomeOf(
+  response: AdmissionResponse,
+  decision: Decision,
+  findings: Finding[],
+  reason: string | undefined,
+  kind: string,
+  objectName: string,
+  node: NodeFacts | undefined,
+): Outcome {
+  return { response, decision, findings, reason, kind, objectName, node };
+}
+
+function asWarnings(findings: Finding[]): string[] {
+  return findings.map((f) => shortWarning(f.message));
+}
+
+/**
+ * jsonEqual for the UPDATE fast path (a third of a busy cluster's reviews): recursive, with no
+ * allocation per value; past a modest depth it hands over to the iterative jsonEqual, which
+ * cannot overflow the stack on absurd nesting.
+ */
+function samePod(a: unknown, b: unknown, depth = 0): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (depth > 32) return jsonEqual(a, b);
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!samePod(a[i], b[i], depth + 1)) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let keys = 0;
+  for (const k in x) {
+    if (!Object.prototype.hasOwnProperty.call(x, k)) continue;
+    if (!Object.prototype.hasOwnProperty.call(y, k) || !samePod(x[k], y[k], depth + 1)) return false;
+    keys++;
+  }
+  for (const k in y) if (Object.prototype.hasOwnProperty.call(y, k)) keys--;
+  return keys === 0;
 }
 
 function annotationOf(meta: unknown, key: string): string | undefined {
@@ -436,21 +477,28 @@ export function judgeMutate(req: AdmissionRequest, mutation: Mutation | null): M
   if (skip !== null) return { response: allow(req.uid), decision: 'skip', operations: 0, reason: skip };
   const object = req.object as Record<string, unknown>;
   const kind = str(object.kind) ?? req.kind?.kind ?? '';
-  const base = { kind, objectName: objectName(object, req) };
+  const name = objectName(object, req);
+  const outcome = (response: AdmissionResponse, decision: MutateOutcome['decision'], operations: number, reason?: string): MutateOutcome => ({
+    response,
+    decision,
+    operations,
+    reason,
+    kind,
+    objectName: name,
+  });
   try {
     const located = locatePod(object);
-    if (located === null) return { ...base, response: allow(req.uid), decision: 'skip', operations: 0, reason: 'holds no pod' };
+    if (located === null) return outcome(allow(req.uid), 'skip', 0, 'holds no pod');
     // A Pod's container resources cannot change on UPDATE (in-place resize is a subresource).
-    if (kind === 'Pod' && req.operation === 'UPDATE') return { ...base, response: allow(req.uid), decision: 'skip', operations: 0, reason: 'pod resources are immutable' };
-    const optOut = [annotationOf(object.metadata, MUTATE_ANNOTATION), annotationOf(located.pod.metadata, MUTATE_ANNOTATION)];
-    if (optOut.some((v) => v !== undefined && v.trim().toLowerCase() === 'false')) {
-      return { ...base, response: allow(req.uid), decision: 'skip', operations: 0, reason: `${MUTATE_ANNOTATION}: "false"` };
+    if (kind === 'Pod' && req.operation === 'UPDATE') return outcome(allow(req.uid), 'skip', 0, 'pod resources are immutable');
+    if (optedOutOfMutation(object, located.pod.metadata)) {
+      return outcome(allow(req.uid), 'skip', 0, `${MUTATE_ANNOTATION}: "false"`);
     }
     const ops = requestsEqualLimitsPatch(object, located.podPointer);
-    return { ...base, response: patched(req.uid, ops), decision: ops.length > 0 ? 'patch' : 'allow', operations: ops.length };
+    return outcome(patched(req.uid, ops), ops.length > 0 ? 'patch' : 'allow', ops.length);
   } catch (err) {
     const reason = `internal error: ${(err as Error)?.message ?? String(err)}`;
-    return { ...base, response: allow(req.uid, [shortWarning(`oomguard could not compute its patch (${reason}); object left unchanged`)]), decision: 'fail-open', operations: 0, reason };
+    return outcome(allow(req.uid, [shortWarning(`oomguard could not compute its patch (${reason}); object left unchanged`)]), 'fail-open', 0, reason);
   }
 }
 
@@ -461,6 +509,9 @@ const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1
 
 /** Parses a Go duration ("10s", "1m30s", "500ms", "2.5s"); null when it is not one. */
 export function parseGoDuration(text: string): number | null {
+  // What the API server sends on every request ("10s"): no general parse.
+  const simple = /^(\d+)(ms|s)$/.exec(text);
+  if (simple !== null) return Number(simple[1]) * (simple[2] === 's' ? 1000 : 1);
   if (!/^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/.test(text)) return null;
   let total = 0;
   for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * UNIT_MS[m[2]];

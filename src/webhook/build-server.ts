@@ -8,7 +8,8 @@ import { rules as registry } from '../../rules/index.js';
 import type { RuleSetting } from '../engine/lint.js';
 import type { FeatureGates } from '../core/types.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../core/versions.js';
-import type { FailurePolicy, JudgeSettings, Mode, Mutation } from './admission.js';
+import { prepareJudge } from './admission.js';
+import type { FailurePolicy, Judge, Mode, Mutation } from './admission.js';
 import type { AnyRule } from '../../rules/index.js';
 import { WebhookMetrics } from './plugins/metrics.js';
 import { MIN_TLS_VERSION, TlsReloader, loadTlsPair } from './plugins/tls-reload.js';
@@ -51,12 +52,15 @@ export interface BuildServerOptions {
 
 /** Shared by the route plugins (passed explicitly: no decorators to look up). */
 export interface WebhookContext {
-  settings: JudgeSettings;
+  /** Prepared once: every review reuses the resolved gates and configured rules. */
+  settings: Judge;
   mutation: Mutation | null;
   nodes: NodeView;
   metrics: WebhookMetrics;
   tls: TlsReloader | null;
   state: { shuttingDown: boolean };
+  /** Whether a line at `level` would be written: the routes skip building review lines nobody reads. */
+  logs(log: FastifyBaseLogger, level: 'info' | 'debug'): boolean;
 }
 
 export type WebhookServer = FastifyInstance & { webhook: WebhookContext };
@@ -92,22 +96,29 @@ export async function buildServer(opts: BuildServerOptions): Promise<WebhookServ
     } as https.ServerOptions;
   }
   const app = Fastify(fastifyOptions as FastifyServerOptions) as unknown as FastifyInstance;
+  const hasLogger = opts.loggerInstance !== undefined || opts.logger !== false;
 
   const tls = tlsPair !== null && opts.tls ? new TlsReloader(opts.tls, tlsPair, app.log.child({ component: 'tls' }), metrics, opts.tlsDebounceMs) : null;
   const ctx: WebhookContext = {
-    settings: {
+    settings: prepareJudge({
       mode: opts.mode ?? 'warn',
       failurePolicy: opts.failurePolicy ?? 'Ignore',
       kubernetesVersion: opts.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
       featureGates: opts.featureGates ?? {},
       rules: opts.rules ?? registry,
       ruleSettings: opts.ruleSettings,
-    },
+    }),
     mutation: opts.mutation ?? null,
     nodes: opts.nodes,
     metrics,
     tls,
     state: { shuttingDown: false },
+    // pino answers per logger; fastify's stand-in for logger: false has no levels and writes nothing.
+    logs: (log, level) => {
+      if (!hasLogger) return false;
+      const enabled = (log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled;
+      return typeof enabled !== 'function' || enabled.call(log, level);
+    },
   };
   app.decorate('webhook', ctx);
 

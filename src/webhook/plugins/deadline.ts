@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** performance.now() when the request arrived. */
     receivedAt: number;
+    /** Cuts off a client that has not sent its whole request in time (installDeadline). */
+    bodyTimer: NodeJS.Timeout | null;
   }
 }
 
@@ -25,30 +27,41 @@ function marginOf(budgetMs: number): number {
   return Math.min(250, budgetMs / 10);
 }
 
-export function deadlineOf(request: FastifyRequest): Deadline {
-  const budgetMs = budgetFrom((request.query as Record<string, unknown> | undefined)?.timeout);
-  const start = request.receivedAt ?? performance.now();
-  const margin = marginOf(budgetMs);
-  const elapsed = () => performance.now() - start;
-  return {
-    budgetMs,
-    elapsed,
-    remaining: () => budgetMs - margin - elapsed(),
-    expired: () => budgetMs - margin - elapsed() <= 0,
-  };
+class RequestDeadline implements Deadline {
+  private readonly end: number;
+  constructor(
+    readonly budgetMs: number,
+    private readonly start: number,
+  ) {
+    this.end = start + budgetMs - marginOf(budgetMs);
+  }
+  elapsed(): number {
+    return performance.now() - this.start;
+  }
+  remaining(): number {
+    return this.end - performance.now();
+  }
+  expired(): boolean {
+    return this.end - performance.now() <= 0;
+  }
 }
 
-const bodyTimers = new WeakMap<FastifyRequest, NodeJS.Timeout>();
+export function deadlineOf(request: FastifyRequest): Deadline {
+  const budgetMs = budgetFrom((request.query as Record<string, unknown> | undefined)?.timeout);
+  return new RequestDeadline(budgetMs, request.receivedAt ?? performance.now());
+}
 
 /**
  * Stamps every request with its arrival time (called on the root instance: all routes see it),
  * and cuts off clients that have not delivered their whole request within `requestTimeoutMs`.
  * Node's own requestTimeout is not enforced for a TLS client that keeps dribbling body bytes
  * (seen on Node 20), and the socket idle timeout never fires while bytes keep arriving.
+ * Callback-style hooks: no promise and microtask per hook on every review.
  */
 export function installDeadline(app: FastifyInstance, requestTimeoutMs: number): void {
   app.decorateRequest('receivedAt', 0);
-  app.addHook('onRequest', async (request) => {
+  app.decorateRequest('bodyTimer', null);
+  app.addHook('onRequest', (request, _reply, done) => {
     request.receivedAt = performance.now();
     if (requestTimeoutMs > 0) {
       const timer = setTimeout(() => {
@@ -57,14 +70,18 @@ export function installDeadline(app: FastifyInstance, requestTimeoutMs: number):
         request.raw.socket?.destroy();
       }, requestTimeoutMs);
       timer.unref();
-      bodyTimers.set(request, timer);
+      request.bodyTimer = timer;
     }
+    done();
   });
-  const clear = async (request: FastifyRequest) => {
-    const timer = bodyTimers.get(request);
-    if (timer !== undefined) clearTimeout(timer);
-  };
-  app.addHook('preHandler', clear);
-  app.addHook('onResponse', clear);
-  app.addHook('onRequestAbort', clear);
+  // Once answered (or aborted) the timer has nothing left to guard; until then it only checks
+  // that the body arrived, so it need not be cleared any earlier.
+  app.addHook('onResponse', (request, _reply, done) => {
+    if (request.bodyTimer !== null) clearTimeout(request.bodyTimer);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    if (request.bodyTimer !== null) clearTimeout(request.bodyTimer);
+    done();
+  });
 }

@@ -7,8 +7,33 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export const NODE_CACHE_STATES = ['static', 'starting', 'fresh', 'stale', 'default'] as const;
 export type NodeCacheState = (typeof NODE_CACHE_STATES)[number];
 
+/**
+ * Counts kept in nested maps keyed by label values (the same few strings each time, so lookups
+ * hash nothing new), added to a prom-client counter when it is collected: prom-client builds and
+ * hashes a label string on every inc, which the per-review path can do without.
+ */
+class PendingCounts {
+  private readonly counts = new Map<string, Map<string, Map<string, number>>>();
+
+  add(a: string, b: string, c = ''): void {
+    let byB = this.counts.get(a);
+    if (byB === undefined) this.counts.set(a, (byB = new Map()));
+    let byC = byB.get(b);
+    if (byC === undefined) byB.set(b, (byC = new Map()));
+    byC.set(c, (byC.get(c) ?? 0) + 1);
+  }
+
+  /** Hands every count to `inc` and forgets it. */
+  drain(inc: (a: string, b: string, c: string, n: number) => void): void {
+    for (const [a, byB] of this.counts) for (const [b, byC] of byB) for (const [c, n] of byC) if (n > 0) inc(a, b, c, n);
+    for (const byB of this.counts.values()) for (const byC of byB.values()) for (const c of byC.keys()) byC.set(c, 0);
+  }
+}
+
 export class WebhookMetrics {
   readonly registry = new Registry();
+  private readonly pendingReviews = new PendingCounts();
+  private readonly pendingFindings = new PendingCounts();
   readonly reviews: Counter<'endpoint' | 'decision'>;
   readonly findings: Counter<'endpoint' | 'rule' | 'severity'>;
   readonly latency: Histogram<'endpoint'>;
@@ -20,17 +45,25 @@ export class WebhookMetrics {
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
+    const pendingReviews = this.pendingReviews;
+    const pendingFindings = this.pendingFindings;
     this.reviews = new Counter({
       name: 'oomguard_admission_reviews_total',
       help: 'AdmissionReviews answered, by endpoint and decision (allow, deny, warn, audit, skip, patch, invalid, fail-open, fail-closed)',
       labelNames: ['endpoint', 'decision'],
       registers,
+      collect() {
+        pendingReviews.drain((endpoint, decision, _c, n) => this.inc({ endpoint, decision }, n));
+      },
     });
     this.findings = new Counter({
       name: 'oomguard_admission_findings_total',
       help: 'Findings that counted in a review (UPDATE: new or worse than in oldObject), by rule and severity',
       labelNames: ['endpoint', 'rule', 'severity'],
       registers,
+      collect() {
+        pendingFindings.drain((endpoint, rule, severity, n) => this.inc({ endpoint, rule, severity }, n));
+      },
     });
     this.latency = new Histogram({
       name: 'oomguard_admission_review_duration_seconds',
@@ -61,6 +94,21 @@ export class WebhookMetrics {
     this.tlsNotAfter = new Gauge({ name: 'oomguard_tls_certificate_not_after_seconds', help: 'Expiry of the serving certificate (Unix time)', registers });
     for (const state of NODE_CACHE_STATES) this.nodeCacheState.set({ state }, 0);
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'oomguard_' });
+  }
+
+  /** reviews.inc for the per-review path: counted now, visible from the next collection (scrape). */
+  countReview(endpoint: string, decision: string): void {
+    this.pendingReviews.add(endpoint, decision);
+  }
+
+  /** findings.inc for the per-review path (see countReview). */
+  countFinding(endpoint: string, rule: string, severity: string): void {
+    this.pendingFindings.add(endpoint, rule, severity);
+  }
+
+  /** latency.observe with a duration measured by the caller (no timer closure per review). */
+  observeLatency(labels: { endpoint: string }, seconds: number): void {
+    this.latency.observe(labels, seconds);
   }
 
   setNodeCacheState(state: NodeCacheState, nodes: number): void {

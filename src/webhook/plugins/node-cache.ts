@@ -1,10 +1,10 @@
-// The node view the webhook judges on. Either static (--node-memory, or the config's node), or
-// read from the cluster with @kubernetes/client-node (list, then watch; in-cluster config or a
+// The node view the webhook judges on. Either static (--node-memory or --node FILE, or the
+// config's node), or read from the cluster with @kubernetes/client-node (list, then watch; in-cluster config or a
 // kubeconfig) and kept current. Admission never waits for the cluster: until the first list, and
 // whenever the API is unreachable, the last known view (stale) or the default capacity is used,
 // and readiness and metrics say so. The client library is imported lazily: it costs ~0.5 s.
 import { NodeError, defaultNodeFacts, nodeFactsFromNodes } from '../../core/node.js';
-import type { NodeFacts } from '../../core/node.js';
+import type { NodeFacts, NodeSource } from '../../core/node.js';
 import { formatBytes } from '../../core/quantity.js';
 import type { PodLike } from '../../core/types.js';
 import type { NodeCacheState, WebhookMetrics } from './metrics.js';
@@ -46,6 +46,37 @@ export class StaticNodeView implements NodeView {
   async close(): Promise<void> {}
 }
 
+/**
+ * --node FILE (or the config's node.file): fixed Node objects, each pod judged as the cluster view
+ * does, on the node it is bound or selected to, else on the worst case across them.
+ */
+export class NodeListView implements NodeView {
+  private readonly snapshot: Snapshot;
+  /** `nodes` must all have a usable memory capacity (readNodeFile checks it). */
+  constructor(
+    nodes: ReadonlyArray<{ object: unknown }>,
+    private readonly source: NodeSource = 'node-file',
+  ) {
+    if (nodes.length === 0) throw new RangeError('NodeListView needs at least one node');
+    this.snapshot = new Snapshot(
+      nodes.map((n) => nodeEntryOf(n.object, '(unnamed)')!),
+      source,
+    );
+  }
+  factsFor(pod: PodLike | null): NodeFacts {
+    return this.snapshot.factsFor(pod)!;
+  }
+  status(): NodeViewStatus {
+    const all = this.snapshot.allFacts()!;
+    const { min, max } = all.capacityRange;
+    const range = min === max ? formatBytes(min) : `${formatBytes(min)}–${formatBytes(max)}`;
+    const judgedOn = all.nodeNames.length === 1 ? `node ${all.nodeNames[0]}, ${range} (${this.source})` : `smallest of ${all.nodeNames.length} nodes (${range}) (${this.source})`;
+    return { state: 'static', nodes: this.snapshot.entries.length, lastSync: null, lastError: null, judgedOn };
+  }
+  async start(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
 // ---------------------------------------------------------------------------------------------
 // Node selection.
 
@@ -53,6 +84,16 @@ interface NodeEntry {
   name: string;
   labels: Record<string, string>;
   object: unknown;
+}
+
+/** The name and labels the selection needs; null without metadata.name unless a fallback is given. */
+function nodeEntryOf(obj: unknown, fallbackName?: string): NodeEntry | null {
+  const meta = isMapping(obj) && isMapping(obj.metadata) ? obj.metadata : null;
+  const name = meta !== null && typeof meta.name === 'string' ? meta.name : fallbackName;
+  if (name === undefined) return null;
+  const labels: Record<string, string> = {};
+  if (meta !== null && isMapping(meta.labels)) for (const [k, v] of Object.entries(meta.labels)) labels[k] = String(v);
+  return { name, labels, object: obj };
 }
 
 type Requirement = { key: string; operator: string; values?: string[] };
@@ -112,17 +153,24 @@ export function nodeFilter(pod: PodLike | null): ((n: NodeEntry) => boolean) | n
   };
 }
 
-/** Memoised facts over a node snapshot; rebuilt whenever the snapshot changes. */
+/**
+ * Memoised facts over a node snapshot; rebuilt whenever the snapshot changes. The same selection
+ * gets the same NodeFacts object, so the engine's per-node preparation is reused.
+ */
 class Snapshot {
   private all: NodeFacts | null = null;
   private bySelection = new Map<string, NodeFacts | null>();
-  constructor(readonly entries: NodeEntry[]) {}
+  private byName = new Map<string, NodeFacts>();
+  constructor(
+    readonly entries: NodeEntry[],
+    private readonly source: NodeSource = 'cluster',
+  ) {}
 
   private facts(entries: NodeEntry[]): NodeFacts | null {
     if (entries.length === 0) return null;
     return nodeFactsFromNodes(
       entries.map((e) => ({ object: e.object, pointer: '' })),
-      'cluster',
+      this.source,
     );
   }
 
@@ -135,8 +183,15 @@ class Snapshot {
     const spec = pod !== null && isMapping(pod) && isMapping(pod.spec) ? pod.spec : null;
     const nodeName = spec !== null && typeof spec.nodeName === 'string' && spec.nodeName !== '' ? spec.nodeName : null;
     if (nodeName !== null) {
+      const known = this.byName.get(nodeName);
+      if (known !== undefined) return known;
       const e = this.entries.find((x) => x.name === nodeName);
-      if (e !== undefined) return this.facts([e]);
+      if (e !== undefined) {
+        const facts = this.facts([e])!;
+        if (this.byName.size > 4096) this.byName.clear();
+        this.byName.set(nodeName, facts);
+        return facts;
+      }
     }
     const filter = nodeFilter(pod);
     if (filter === null) return this.allFacts();
@@ -265,10 +320,7 @@ export class ClusterNodeView implements NodeView {
   }
 
   private entryOf(obj: unknown): NodeEntry | null {
-    if (!isMapping(obj) || !isMapping(obj.metadata) || typeof obj.metadata.name !== 'string') return null;
-    const labels: Record<string, string> = {};
-    if (isMapping(obj.metadata.labels)) for (const [k, v] of Object.entries(obj.metadata.labels)) labels[k] = String(v);
-    return { name: obj.metadata.name, labels, object: obj };
+    return nodeEntryOf(obj);
   }
 
   private usable(e: NodeEntry): boolean {

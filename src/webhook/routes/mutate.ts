@@ -7,12 +7,14 @@ import { deadlineOf } from '../plugins/deadline.js';
 import { readReview } from './read-review.js';
 import type { WebhookContext } from '../build-server.js';
 
+const LABELS = { endpoint: 'mutate' } as const;
+
 export async function mutateRoutes(app: FastifyInstance, opts: { ctx: WebhookContext }): Promise<void> {
   const { ctx } = opts;
   app.post('/mutate', async (request, reply) => {
     const deadline = deadlineOf(request);
-    const endTimer = ctx.metrics.latency.startTimer({ endpoint: 'mutate' });
-    const review = readReview('mutate', request, reply, ctx, endTimer);
+    const startedAt = performance.now();
+    const review = readReview('mutate', request, reply, ctx, startedAt);
     if (review === null) return reply;
     let outcome: MutateOutcome = judgeMutate(review, ctx.mutation);
     if (deadline.expired()) {
@@ -23,21 +25,25 @@ export async function mutateRoutes(app: FastifyInstance, opts: { ctx: WebhookCon
     } else if (outcome.decision === 'fail-open') {
       ctx.metrics.errors.inc({ endpoint: 'mutate', reason: 'exception' });
     }
-    ctx.metrics.reviews.inc({ endpoint: 'mutate', decision: outcome.decision });
-    const seconds = endTimer();
-    const line = {
-      uid: review.uid,
-      operation: review.operation,
-      kind: outcome.kind ?? review.kind?.kind,
-      object: outcome.objectName,
-      dryRun: review.dryRun || undefined,
-      decision: outcome.decision,
-      operations: outcome.operations || undefined,
-      reason: outcome.reason,
-      ms: Math.round(seconds * 1e4) / 10,
-    };
-    if (outcome.decision === 'fail-open') request.log.error(line, 'mutate: could not compute a patch');
-    else request.log.info(line, 'mutate');
+    ctx.metrics.countReview('mutate', outcome.decision);
+    const seconds = (performance.now() - startedAt) / 1000;
+    ctx.metrics.observeLatency(LABELS, seconds);
+    const failed = outcome.decision === 'fail-open';
+    if (failed || ctx.logs(request.log, 'info')) {
+      const line = {
+        uid: review.uid,
+        operation: review.operation,
+        kind: outcome.kind ?? review.kind?.kind,
+        object: outcome.objectName,
+        dryRun: review.dryRun || undefined,
+        decision: outcome.decision,
+        operations: outcome.operations || undefined,
+        reason: outcome.reason,
+        ms: Math.round(seconds * 1e4) / 10,
+      };
+      if (failed) request.log.error(line, 'mutate: could not compute a patch');
+      else request.log.info(line, 'mutate');
+    }
     return reviewOf(outcome.response);
   });
 }

@@ -7,20 +7,20 @@ import type { WebhookContext } from '../build-server.js';
 
 export type Endpoint = 'validate' | 'mutate';
 
-/** The review, or null once a 400 has been sent (endTimer is stopped then). */
+/** The review, or null once a 400 has been sent (its latency observed from `startedAt`, a performance.now()). */
 export function readReview(
   endpoint: Endpoint,
   request: FastifyRequest,
   reply: FastifyReply,
   ctx: WebhookContext,
-  endTimer: () => number,
+  startedAt: number,
 ): AdmissionRequest | null {
   try {
     return parseReview(request.body);
   } catch (err) {
     if (!(err instanceof ReviewError)) throw err;
     ctx.metrics.errors.inc({ endpoint, reason: 'bad-request' });
-    endTimer();
+    ctx.metrics.observeLatency({ endpoint }, (performance.now() - startedAt) / 1000);
     request.log.info({ err: err.message }, `${endpoint}: not an AdmissionReview v1 with a uid`);
     void reply.code(400).send({ error: 'Bad Request', message: err.message });
     return null;

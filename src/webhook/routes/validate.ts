@@ -3,16 +3,21 @@
 import type { FastifyInstance } from 'fastify';
 import { cannotDecide, judgeValidate, reviewOf } from '../admission.js';
 import type { Outcome } from '../admission.js';
+import type { NodeFacts } from '../../core/node.js';
+import type { PodLike } from '../../core/types.js';
 import { deadlineOf } from '../plugins/deadline.js';
 import { readReview } from './read-review.js';
 import type { WebhookContext } from '../build-server.js';
 
+const LABELS = { endpoint: 'validate' } as const;
+
 export async function validateRoutes(app: FastifyInstance, opts: { ctx: WebhookContext }): Promise<void> {
   const { ctx } = opts;
+  const chooseNode = (pod: PodLike | null): NodeFacts => ctx.nodes.factsFor(pod);
   app.post('/validate', async (request, reply) => {
     const deadline = deadlineOf(request);
-    const endTimer = ctx.metrics.latency.startTimer({ endpoint: 'validate' });
-    const review = readReview('validate', request, reply, ctx, endTimer);
+    const startedAt = performance.now();
+    const review = readReview('validate', request, reply, ctx, startedAt);
     if (review === null) return reply;
     let outcome: Outcome;
     const policy = ctx.settings.failurePolicy;
@@ -24,7 +29,7 @@ export async function validateRoutes(app: FastifyInstance, opts: { ctx: WebhookC
     if (deadline.expired()) {
       outcome = timedOut();
     } else {
-      outcome = judgeValidate(review, (pod) => ctx.nodes.factsFor(pod), ctx.settings);
+      outcome = judgeValidate(review, chooseNode, ctx.settings);
       // The engine is synchronous: a review that overran its budget is answered as the API
       // server has already decided it (its failure policy), and counted.
       if (deadline.expired()) outcome = timedOut();
@@ -32,24 +37,30 @@ export async function validateRoutes(app: FastifyInstance, opts: { ctx: WebhookC
         ctx.metrics.errors.inc({ endpoint: 'validate', reason: 'rule-exception' });
       }
     }
-    for (const f of outcome.findings) ctx.metrics.findings.inc({ endpoint: 'validate', rule: f.rule, severity: f.severity });
-    ctx.metrics.reviews.inc({ endpoint: 'validate', decision: outcome.decision });
-    const seconds = endTimer();
-    // No object contents at info: who, what, the decision and which rules.
-    const line = {
-      uid: review.uid,
-      operation: review.operation,
-      kind: outcome.kind ?? review.kind?.kind,
-      object: outcome.objectName,
-      dryRun: review.dryRun || undefined,
-      decision: outcome.decision,
-      rules: outcome.findings.length > 0 ? [...new Set(outcome.findings.map((f) => f.rule))] : undefined,
-      reason: outcome.reason,
-      ms: Math.round(seconds * 1e4) / 10,
-    };
-    if (outcome.decision === 'fail-open' || outcome.decision === 'fail-closed') request.log.error(line, 'validate: could not decide');
-    else request.log.info(line, 'validate');
-    if (outcome.findings.length > 0) request.log.debug({ uid: review.uid, findings: outcome.findings.map((f) => f.message) }, 'validate: findings');
+    for (const f of outcome.findings) ctx.metrics.countFinding('validate', f.rule, f.severity);
+    ctx.metrics.countReview('validate', outcome.decision);
+    const seconds = (performance.now() - startedAt) / 1000;
+    ctx.metrics.observeLatency(LABELS, seconds);
+    const failed = outcome.decision === 'fail-open' || outcome.decision === 'fail-closed';
+    if (failed || ctx.logs(request.log, 'info')) {
+      // No object contents at info: who, what, the decision and which rules.
+      const line = {
+        uid: review.uid,
+        operation: review.operation,
+        kind: outcome.kind ?? review.kind?.kind,
+        object: outcome.objectName,
+        dryRun: review.dryRun || undefined,
+        decision: outcome.decision,
+        rules: outcome.findings.length > 0 ? [...new Set(outcome.findings.map((f) => f.rule))] : undefined,
+        reason: outcome.reason,
+        ms: Math.round(seconds * 1e4) / 10,
+      };
+      if (failed) request.log.error(line, 'validate: could not decide');
+      else request.log.info(line, 'validate');
+    }
+    if (outcome.findings.length > 0 && ctx.logs(request.log, 'debug')) {
+      request.log.debug({ uid: review.uid, findings: outcome.findings.map((f) => f.message) }, 'validate: findings');
+    }
     return reviewOf(outcome.response);
   });
 }
