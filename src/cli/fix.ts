@@ -7,15 +7,13 @@ import { loadConfigOption, maxFileBytes, parseCommandLine } from './args.js';
 import { objectsByFile, readInputs, STDIN_NAME } from '../input/read.js';
 import type { InputError, SourceObject } from '../input/types.js';
 import { locatePod } from '../engine/extract-workloads.js';
-import { optedOutOfMutation, requestsEqualLimitsPatch, MUTATE_ANNOTATION } from '../engine/fix.js';
+import { optedOutOfMutation, requestsEqualLimitsPatch, MUTATE_ANNOTATION, MUTATIONS } from '../engine/fix.js';
 import { describeObject } from '../engine/describe.js';
 import { rewriteText, RewriteError } from '../engine/rewrite.js';
 import type { ObjectPatch } from '../engine/rewrite.js';
 import { objectLabel, plural } from '../output/common.js';
 import { createTwoFilesPatch } from 'diff';
 import { rewriteFailure, writeSource } from './rewrite-files.js';
-
-export const MUTATIONS = ['requests-equal-limits'] as const;
 
 const HELP = `Usage: oomguard fix [PATH|-]... [options]
 

@@ -1,5 +1,4 @@
 // `oomguard lint` and `oomguard explain`: read manifests, run the one engine, print a report.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
 import type { Io } from './main.js';
@@ -15,12 +14,12 @@ import {
   resolveFeatureGates,
 } from '../core/versions.js';
 import { Quantity, QuantityError } from '../core/quantity.js';
-import { NodeError, defaultNodeFacts, nodeFactsFromCapacity, nodeFactsFromNodes } from '../core/node.js';
-import type { NodeFacts, NodeSource } from '../core/node.js';
+import { defaultNodeFacts, nodeFactsFromCapacity } from '../core/node.js';
+import type { NodeFacts } from '../core/node.js';
 import type { FeatureGates } from '../core/types.js';
 import { objectsByFile, readInputs } from '../input/read.js';
-import { parseText } from '../input/parse.js';
 import { lintObjects } from '../engine/lint.js';
+import { resolveNodeFromFile } from './node-file.js';
 import type { fixUntilStable } from '../engine/rewrite.js';
 import type { InputError, ReadResult, SourceObject } from '../input/types.js';
 import type { LintReport } from '../engine/types.js';
@@ -65,33 +64,6 @@ interface Settings {
   paths: string[];
   maxFileBytes: number;
   fix: boolean;
-}
-
-function resolveNodeFromFile(file: string, source: NodeSource, cwd: string): NodeFacts {
-  const shown = path.relative(cwd, file) || file;
-  const what = source === 'config' ? `node.file ${shown}` : `--node ${shown}`;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`${what}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-  const parsed = parseText(text, shown);
-  if (parsed.errors.length > 0) {
-    const e = parsed.errors[0];
-    throw new UsageError(`${e.file}${e.document !== null ? ` document ${e.document + 1}` : ''}${e.line !== null ? ` line ${e.line}` : ''}: ${e.message}`);
-  }
-  const nodes = parsed.objects.filter((o) => o.object.kind === 'Node');
-  if (nodes.length === 0) throw new UsageError(`${what}: no Node objects found (use kubectl get nodes -o yaml)`);
-  try {
-    return nodeFactsFromNodes(
-      nodes.map((o) => ({ object: o.object, pointer: o.itemPointer })),
-      source,
-    );
-  } catch (err) {
-    if (err instanceof NodeError) throw new UsageError(`${what}: ${err.message}`);
-    throw err;
-  }
 }
 
 function parseNodeMemory(text: string, what: string): NodeFacts {

@@ -44,8 +44,14 @@ function defaultRequestsFromLimits(r: Resources): { resources: Resources; defaul
 
 function defaultContainer(c: ParsedContainer, model: KubeletModel, skip: boolean): DefaultedContainer {
   const { resources, defaulted } = skip ? { resources: c.raw, defaulted: new Set<string>() } : defaultRequestsFromLimits(c.raw);
+  // Fields listed rather than spread: this runs for every container of every admission review,
+  // and an object spread is the costliest step of a review.
   return {
-    ...c,
+    name: c.name,
+    list: c.list,
+    index: c.index,
+    restartPolicy: c.restartPolicy,
+    raw: c.raw,
     resources,
     defaultedRequests: defaulted,
     // The API server keeps restartPolicy on init containers only where SidecarContainers is on

@@ -236,6 +236,10 @@ export function applyPatch<T>(doc: T, ops: readonly PatchOperation[]): T {
 // ---------------------------------------------------------------------------------------------
 // Opting out, shared by the mutating webhook and `oomguard fix`.
 
+/** The mutations `oomguard serve --mutate` and `oomguard fix --mutate` offer. */
+export const MUTATIONS = ['requests-equal-limits'] as const;
+export type Mutation = (typeof MUTATIONS)[number];
+
 /** Objects (or their pod templates) with this annotation set to "false" are never patched. */
 export const MUTATE_ANNOTATION = 'oomguard.io/mutate';
 
