@@ -2,14 +2,13 @@
 // judged on the node it is bound or selected to, else on the worst case, with the same numbers as
 // `oomguard lint --node FILE`. Runs the built CLI (like the other test/cli tests) over real TLS.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { oomguard, bin, repoRoot } from '../helpers/run-cli.js';
 import { main } from '../../src/cli/main.js';
 import { SERVE_HELP, serveSettings } from '../../src/cli/serve.js';
 import { shortWarning } from '../../src/webhook/admission.js';
-import { hasOpenssl, makeCerts, postReview, request, tmpDir } from '../webhook/helpers.js';
+import { hasOpenssl, makeCerts, postReview, request, spawnServe, tmpDir } from '../webhook/helpers.js';
 
 const node = (name: string, pool: string, capacity: string, allocatable: string) => `  - apiVersion: v1
     kind: Node
@@ -104,26 +103,7 @@ if (!hasOpenssl()) {
     const certs = makeCerts(['serve']);
     t.teardown(() => certs.cleanup());
     const pair = certs.pair('serve');
-    const child = spawn(
-      process.execPath,
-      [bin, 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-port', 'off', '--tls-cert', pair.certFile, '--tls-key', pair.keyFile, '--mode', 'warn', '--node', nodesFile, '--shutdown-delay', '0'],
-      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    t.teardown(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (c) => (stderr += c));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (c) => {
-        stdout += c;
-        const m = /"port":(\d+).*"msg":"oomguard webhook listening"/.exec(stdout);
-        if (m) resolve(Number(m[1]));
-      });
-      exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    });
+    const { child, port, exited } = await spawnServe(t, [bin, 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-port', 'off', '--tls-cert', pair.certFile, '--tls-key', pair.keyFile, '--mode', 'warn', '--node', nodesFile, '--shutdown-delay', '0']);
 
     const ready = await request({ port, ca: certs.ca, path: '/readyz' });
     t.equal(ready.status, 200);

@@ -1,7 +1,9 @@
 // Shared by the webhook tests: certificates made with openssl at test time (none are committed),
 // AdmissionReview fixtures, an HTTPS client that behaves like the API server, and a server
 // started on 127.0.0.1:0.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import https from 'node:https';
@@ -173,4 +175,37 @@ export function tmpDir(prefix = 'oomguard-test-'): string {
   if (made.length === 0) process.once('exit', () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
   made.push(dir);
   return dir;
+}
+
+export interface ServeProcess {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  port: number;
+  /** Everything the process has written so far. */
+  output(): { stdout: string; stderr: string };
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts `node ...args` (an entry that runs `oomguard serve`) in its own process and resolves once
+ * it logs "oomguard webhook listening", with the port it logged. Killed at teardown if still alive.
+ */
+export async function spawnServe(t: { teardown(fn: () => unknown): void }, args: string[]): Promise<ServeProcess> {
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      stdout += c;
+      const m = /"port":(\d+).*"msg":"oomguard webhook listening"/.exec(stdout);
+      if (m) resolve(Number(m[1]));
+    });
+    exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+  return { child, port, output: () => ({ stdout, stderr }), exited };
 }

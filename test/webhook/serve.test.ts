@@ -1,12 +1,11 @@
 // `oomguard serve` as a process: flags, the listening server, and a graceful SIGTERM that finishes
 // the review in flight. The child runs the TypeScript sources through tap's own loader.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import https from 'node:https';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { serveSettings } from '../../src/cli/serve.js';
-import { fixturesDir, fixture, hasOpenssl, makeCerts, request, repoRoot } from './helpers.js';
+import { fixturesDir, fixture, hasOpenssl, makeCerts, request, repoRoot, spawnServe } from './helpers.js';
 
 function io() {
   const out: string[] = [];
@@ -48,26 +47,7 @@ if (!hasOpenssl()) {
     t.teardown(() => certs.cleanup());
     const pair = certs.pair('serve');
     const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
-    const child = spawn(
-      process.execPath,
-      [...loader, path.join(fixturesDir, 'serve-entry.ts'), 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--tls-cert', pair.certFile, '--tls-key', pair.keyFile, '--mode', 'enforce', '--node-memory', '16Gi', '--shutdown-delay', '1.5'],
-      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    t.teardown(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (c) => (stderr += c));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (c) => {
-        stdout += c;
-        const m = /"port":(\d+).*"msg":"oomguard webhook listening"/.exec(stdout);
-        if (m) resolve(Number(m[1]));
-      });
-      exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    });
+    const { child, port, exited, output } = await spawnServe(t, [...loader, path.join(fixturesDir, 'serve-entry.ts'), 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--tls-cert', pair.certFile, '--tls-key', pair.keyFile, '--mode', 'enforce', '--node-memory', '16Gi', '--shutdown-delay', '1.5']);
     t.equal((await request({ port, ca: certs.ca, path: '/readyz' })).status, 200);
 
     // A review whose body is half sent when SIGTERM arrives.
@@ -102,6 +82,7 @@ if (!hasOpenssl()) {
     t.equal(r.json.response.uid, '705ab4f5-6393-11e8-b7cc-42010a800002');
     t.equal(r.json.response.allowed, false);
     t.equal(await exited, 0, 'exit code 0');
+    const { stdout } = output();
     t.match(stdout, /"msg":"stopped"/);
     await t.rejects(request({ port, ca: certs.ca, path: '/healthz' }), 'nothing listens any more');
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
