@@ -1,6 +1,6 @@
 // A BestEffort pod: every container gets oom_score_adj 1000.
 import { defineRule } from './define-rule.js';
-import { nodeMemoryText, podSpecPointer, withArticle } from './utils.js';
+import { podSpecPointer, withArticle } from './utils.js';
 
 type Options = Record<string, never>;
 type MessageIds = 'bestEffort';
@@ -96,7 +96,7 @@ For batch or scavenger workloads that are meant to use only spare capacity and m
 any time. Suppress them with \`oomguard.io/ignore: best-effort-pod\` rather than turning the rule off.
 `,
   },
-  check(w, { node }) {
+  check(w, { nodeMemory }) {
     const a = w.analysis;
     if (a.qosClass !== 'BestEffort' || a.nodeCritical) return [];
     const n = a.containers.length;
@@ -105,8 +105,8 @@ any time. Suppress them with \`oomguard.io/ignore: best-effort-pod\` rather than
         messageId: 'bestEffort',
         data: {
           containers: n === 1 ? 'its container gets' : `all ${n} containers get`,
-          nodeMemory: nodeMemoryText(node),
-          aNodeMemory: withArticle(nodeMemoryText(node)),
+          nodeMemory,
+          aNodeMemory: withArticle(nodeMemory),
         },
         path: podSpecPointer(w),
       },

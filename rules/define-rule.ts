@@ -1,7 +1,9 @@
 // A rule is metadata plus one pure function, as in ESLint: `check` reads an analysed workload
 // and reports problems by messageId; the runner (src/engine/lint.ts) turns reports into
 // findings with severity, message text and line.
+import { nodeFitLimit } from '../src/core/node.js';
 import type { NodeFacts } from '../src/core/node.js';
+import { formatBytes } from '../src/core/quantity.js';
 import type { Workload, Severity, SeverityOrOff, PatchOperation } from '../src/engine/types.js';
 
 export type JSONSchema = Record<string, unknown>;
@@ -26,10 +28,30 @@ export interface RuleMeta<Options, MessageId extends string> {
   fixable: boolean;
 }
 
-export interface RuleContext<Options> {
+/** What a pod may use on the node: allocatable when known, else capacity. */
+export interface NodeFit {
+  bytes: bigint;
+  /** As messages state it: "15Gi". */
+  text: string;
+  what: 'allocatable' | 'capacity';
+}
+
+/** The node as rules word it, computed once per node (the runner shares it across rules and objects). */
+export interface NodeWording {
+  /** The node's memory capacity as messages state it: "16Gi". */
+  nodeMemory: string;
+  nodeFit: NodeFit;
+}
+
+export interface RuleContext<Options> extends NodeWording {
   options: Options;
   node: NodeFacts;
   kubernetesVersion: string;
+}
+
+export function nodeWording(node: NodeFacts): NodeWording {
+  const fit = nodeFitLimit(node);
+  return { nodeMemory: formatBytes(node.memoryCapacity), nodeFit: { bytes: fit.bytes, text: formatBytes(fit.bytes), what: fit.what } };
 }
 
 export interface RuleReport<MessageId extends string> {

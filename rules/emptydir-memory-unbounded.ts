@@ -2,7 +2,7 @@
 // memory cgroup, and without a sizeLimit the tmpfs may grow far past what the pod may use.
 import { defineRule } from './define-rule.js';
 import type { RuleReport } from './define-rule.js';
-import { containerNoun, formatBytes, isMapping, nodeFit, parseQuantity, podMemoryLimit, podSpecPointer, rawContainer } from './utils.js';
+import { containerNoun, formatBytes, isMapping, parseQuantity, podMemoryLimit, podSpecPointer, rawContainer } from './utils.js';
 import { Quantity } from '../src/core/quantity.js';
 import type { Workload } from '../src/engine/types.js';
 
@@ -150,14 +150,15 @@ For volumes that are written once with a known small content (a rendered config 
 sizeLimit adds nothing; suppress those workloads with the \`oomguard.io/ignore\` annotation.
 `,
   },
-  check(w, { node }) {
+  check(w, { nodeFit: fit }) {
     const spec = w.pod.spec;
-    if (!isMapping(spec) || !Array.isArray(spec.volumes)) return [];
+    const isMemoryVolume = (v: unknown): v is { name?: unknown; emptyDir: Record<string, unknown> } =>
+      isMapping(v) && isMapping(v.emptyDir) && v.emptyDir.medium === 'Memory';
+    if (!isMapping(spec) || !Array.isArray(spec.volumes) || !spec.volumes.some(isMemoryVolume)) return [];
     const podLimit = podMemoryLimit(w);
-    const fit = nodeFit(node);
     const reports: RuleReport<MessageIds>[] = [];
     spec.volumes.forEach((volume: unknown, i) => {
-      if (!isMapping(volume) || !isMapping(volume.emptyDir) || volume.emptyDir.medium !== 'Memory') return;
+      if (!isMemoryVolume(volume)) return;
       const name = typeof volume.name === 'string' ? volume.name : `volumes[${i}]`;
       const mountedBy = listContainers(w, name);
       if (mountedBy.length === 0) return;

@@ -1,7 +1,7 @@
 // Memory that cannot fit the node: a request above allocatable is never scheduled; a limit
 // above it is never reached before the node itself runs out.
 import { defineRule } from './define-rule.js';
-import { containerNoun, containerPointer, formatBytes, nodeFit, podSpecPointer } from './utils.js';
+import { containerNoun, containerPointer, formatBytes, podSpecPointer } from './utils.js';
 
 type Options = Record<string, never>;
 type MessageIds = 'requestExceedsNode' | 'limitExceedsNode' | 'podLimitExceedsNode';
@@ -113,9 +113,8 @@ When the node given to oomguard is not the node the workload runs on (a dedicate
 pool): pass that pool's node instead of turning the rule off.
 `,
   },
-  check(w, { node }) {
+  check(w, { nodeFit: fit }) {
     const a = w.analysis;
-    const fit = nodeFit(node);
     const base = { fitMemory: fit.text, fitWhat: fit.what };
     const reports = [];
     const requestTooBig = a.effectiveMemoryRequest > fit.bytes;

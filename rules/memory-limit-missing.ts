@@ -1,6 +1,6 @@
 // A container with no memory limit: its cgroup is unbounded, so a leak is the node's problem.
 import { defineRule } from './define-rule.js';
-import { containerNoun, containerPointer, nodeFit } from './utils.js';
+import { containerNoun, containerPointer } from './utils.js';
 
 type Options = Record<string, never>;
 type MessageIds = 'missing';
@@ -88,10 +88,9 @@ accurate requests plus eviction instead. Then turn this rule off, and keep
 \`memory-request-missing\` on: requests matter even more without limits.
 `,
   },
-  check(w, { node }) {
+  check(w, { nodeFit: fit }) {
     const a = w.analysis;
     if (a.podLevelResources && a.podMemoryLimit !== null) return [];
-    const fit = nodeFit(node);
     return a.containers
       .filter((c) => c.memoryLimit === null)
       .map((c) => ({

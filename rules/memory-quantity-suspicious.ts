@@ -37,42 +37,40 @@ function roundedSuggestion(bytes: bigint): string {
 interface Site {
   owner: string;
   field: 'memory request' | 'memory limit';
-  which: 'requests' | 'limits';
   path: string;
   container?: string;
-  raw: unknown;
 }
 
-function sites(w: Workload): Site[] {
-  const out: Site[] = [];
+const FIELD = { requests: 'memory request', limits: 'memory limit' } as const;
+
+/**
+ * Calls `visit` with every written memory quantity and a function describing where it is; the
+ * description (label and pointer strings) is only built for the few quantities that are slips.
+ */
+function eachMemoryQuantity(w: Workload, visit: (raw: unknown, which: 'requests' | 'limits', site: () => Site) => void): void {
   for (const c of w.analysis.containers) {
     const raw = rawContainer(w, c);
     for (const which of ['requests', 'limits'] as const) {
       const list = rawResourceList(raw, which);
       if (list === null || !('memory' in list)) continue;
-      out.push({
+      visit(list.memory, which, () => ({
         owner: containerLabel(c),
-        field: which === 'requests' ? 'memory request' : 'memory limit',
-        which,
+        field: FIELD[which],
         path: `${containerPointer(w, c)}/resources/${which}/memory`,
         container: c.name,
-        raw: list.memory,
-      });
+      }));
     }
   }
   const spec = w.pod.spec;
   for (const which of ['requests', 'limits'] as const) {
     const list = isMapping(spec) ? rawResourceList(spec, which) : null;
     if (list === null || !('memory' in list)) continue;
-    out.push({
+    visit(list.memory, which, () => ({
       owner: 'pod-level',
-      field: which === 'requests' ? 'memory request' : 'memory limit',
-      which,
+      field: FIELD[which],
       path: `${w.podPointer}/spec/resources/${which}/${escapeToken('memory')}`,
-      raw: list.memory,
-    });
+    }));
   }
-  return out;
 }
 
 /** The first slip in one quantity, or null. Order matters: the most specific explanation wins. */
@@ -213,11 +211,12 @@ failure-injection tests can be suppressed with \`oomguard.io/ignore: memory-quan
   },
   check(w) {
     const reports: RuleReport<MessageIds>[] = [];
-    for (const site of sites(w)) {
-      const q = parseQuantity(site.raw);
-      if (q === null) continue;
-      const slip = classify(q, site.which);
-      if (slip === null) continue;
+    eachMemoryQuantity(w, (raw, which, describe) => {
+      const q = parseQuantity(raw);
+      if (q === null) return;
+      const slip = classify(q, which);
+      if (slip === null) return;
+      const site = describe();
       reports.push({
         messageId: slip.messageId,
         data: { owner: site.owner, field: site.field, ...slip.data },
@@ -225,7 +224,7 @@ failure-injection tests can be suppressed with \`oomguard.io/ignore: memory-quan
         ...(site.container !== undefined ? { container: site.container } : {}),
         ...(slip.messageId === 'fractionalBytes' ? { severity: 'warning' as const } : {}),
       });
-    }
+    });
     return reports;
   },
 });

@@ -1,7 +1,7 @@
 // A container with no memory request: the scheduler reserves nothing for it, and in a Burstable
 // pod the kubelet gives it oom_score_adj 999, the worst score short of BestEffort.
 import { defineRule } from './define-rule.js';
-import { containerNoun, containerPointer, nodeMemoryText, withArticle } from './utils.js';
+import { containerNoun, containerPointer, withArticle } from './utils.js';
 
 type Options = Record<string, never>;
 type MessageIds = 'burstable' | 'burstableCapped' | 'bestEffort' | 'nodeCritical' | 'noRequest';
@@ -135,11 +135,10 @@ cannot see admission defaults), or for throwaway pods where being killed first i
 Prefer suppressing single workloads with the \`oomguard.io/ignore\` annotation.
 `,
   },
-  check(w, { node }) {
+  check(w, { nodeMemory }) {
     const a = w.analysis;
     // A pod-level memory request covers containers that set none (KEP-2837).
     if (a.podLevelResources && a.podMemoryRequest !== null) return [];
-    const nodeMemory = nodeMemoryText(node);
     return a.containers
       .filter((c) => c.memoryRequest === null)
       .map((c) => {

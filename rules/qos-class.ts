@@ -3,7 +3,7 @@
 // set as oom_score_adj, and offers requests = limits when that is all Guaranteed needs.
 import { defineRule } from './define-rule.js';
 import type { RuleReport } from './define-rule.js';
-import { containerNoun, containerPointer, escapeToken, formatBytes, isMapping, nodeMemoryText, parseQuantity, withArticle, podSpecPointer, rawContainer } from './utils.js';
+import { containerNoun, containerPointer, escapeToken, formatBytes, isMapping, parseQuantity, withArticle, podSpecPointer, rawContainer } from './utils.js';
 import { formatMillis } from '../src/core/quantity.js';
 import type { Quantity } from '../src/core/quantity.js';
 import { minorOf } from '../src/core/versions.js';
@@ -440,7 +440,7 @@ Guaranteed everywhere wastes capacity: CPU requests equal to limits forbid burst
 requests equal to limits reserve peak memory. Keep the rule scoped to the workloads that need it.
 `,
   },
-  check(w, { options, node, kubernetesVersion }) {
+  check(w, { options, nodeMemory, kubernetesVersion }) {
     const opts: Options = { ...options, minimum: options.minimum ?? 'Guaranteed' };
     if (!applies(w, opts)) return [];
     const a = w.analysis;
@@ -450,8 +450,8 @@ requests equal to limits reserve peak memory. Keep the rule scoped to the worklo
       qosClass: a.qosClass,
       reasons: e.reasons,
       scores: a.containers.map((c) => `${c.name}: ${c.oomScoreAdj}`).join(', '),
-      nodeMemory: nodeMemoryText(node),
-      aNodeMemory: withArticle(nodeMemoryText(node)),
+      nodeMemory,
+      aNodeMemory: withArticle(nodeMemory),
       guaranteedScore: a.guaranteedOomScoreAdj,
     };
     const report: RuleReport<MessageIds> = {

@@ -541,11 +541,38 @@ function headroomTooSmall(heap: bigint, limit: bigint, minHeadroomPercent: numbe
   return heap * 100n * den > limit * (100n * den - num);
 }
 
-function checkContainer(w: Workload, c: ContainerResult, minHeadroomPercent: number): RuleReport<MessageIds>[] {
+/**
+ * Text without which no setting above can be formed: JVM flags (-Xmx, -XX:MaxHeapSize, -XX:MaxRAM,
+ * -XX:MaxRAMPercentage, -XX:MinRAMPercentage) and V8's --max-old-space-size. Case-sensitive, as
+ * the parsers are.
+ */
+const HEAP_TEXT = /Xmx|MaxHeapSize|RAM|old[-_]space/;
+/** Env vars read by name rather than from a command line: Go's and .NET's. */
+const HEAP_ENV = /^(?:GOMEMLIMIT$|DOTNET_|COMPlus_)/;
+
+/**
+ * False only when the container cannot configure a heap: no env var the Go or .NET runtime reads,
+ * and no env value, command or args item that holds a `$` (an expansion could assemble a flag) or
+ * HEAP_TEXT once shell quotes are dropped (tokens are whitespace-split substrings of one such
+ * string, quotes removed). Most containers answer false here, before any tokenising.
+ */
+export function mayConfigureHeap(raw: Record<string, unknown>): boolean {
+  const mentions = (v: unknown) =>
+    typeof v === 'string' && (v.includes('$') || HEAP_TEXT.test(v.includes('"') || v.includes("'") ? v.replace(/["']/g, '') : v));
+  for (const field of ['command', 'args'] as const) {
+    const list = raw[field];
+    if (Array.isArray(list) && list.some(mentions)) return true;
+  }
+  if (!Array.isArray(raw.env)) return false;
+  return raw.env.some((item: unknown) => isMapping(item) && ((typeof item.name === 'string' && HEAP_ENV.test(item.name)) || mentions(item.value)));
+}
+
+/** One container's reports; `prefilter: false` skips mayConfigureHeap (tests compare the two). */
+export function checkContainer(w: Workload, c: ContainerResult, minHeadroomPercent: number, prefilter = true): RuleReport<MessageIds>[] {
   const limit = c.memoryLimit;
   if (limit === null) return [];
   const raw = rawContainer(w, c) as Record<string, unknown> | undefined;
-  if (raw === undefined) return [];
+  if (raw === undefined || (prefilter && !mayConfigureHeap(raw))) return [];
   const pointer = containerPointer(w, c);
   const env = readEnv(raw.env, pointer);
   const used = new Set<string>();

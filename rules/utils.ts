@@ -1,8 +1,6 @@
 // Helpers shared by the rules (like ESLint's lib/rules/utils): pointers, raw-object access and
 // the wording of numbers. Never rule-specific logic. Not a rule: rules/index.ts does not list it.
 import { Quantity, formatBytes } from '../src/core/quantity.js';
-import { nodeFitLimit } from '../src/core/node.js';
-import type { NodeFacts } from '../src/core/node.js';
 import type { Container, ContainerResult, ContainerType } from '../src/core/types.js';
 import type { Workload } from '../src/engine/types.js';
 
@@ -27,7 +25,11 @@ export function containerPointer(w: Workload, c: Pick<ContainerResult, 'specPoin
 
 /** The container as written (no defaulting), or undefined when the spec is malformed. */
 export function rawContainer(w: Workload, c: Pick<ContainerResult, 'specPointer'>): Container | undefined {
-  const [, list, index] = c.specPointer.split('/');
+  // specPointer is "/containers/1" or "/initContainers/0" (ContainerResult).
+  const p = c.specPointer;
+  const slash = p.indexOf('/', 1);
+  const list = p.slice(1, slash);
+  const index = p.slice(slash + 1);
   const spec = w.pod.spec as Record<string, unknown> | null | undefined;
   if (!isMapping(spec)) return undefined;
   const containers = spec[list];
@@ -46,11 +48,6 @@ export function containerLabel(c: Pick<ContainerResult, 'type' | 'name'>): strin
   return `${containerNoun(c.type)} "${c.name}"`;
 }
 
-/** The node's memory capacity as messages state it: "8Gi". */
-export function nodeMemoryText(node: NodeFacts): string {
-  return formatBytes(node.memoryCapacity);
-}
-
 /**
  * The indefinite article as the amount is spoken: "an 8Gi", "an 11Gi", "an 18Gi", "a 16Gi",
  * "a 1T" ("eight", "eleven", "eighteen" start with a vowel sound; so do 11 and 18 thousand).
@@ -59,12 +56,6 @@ export function withArticle(amount: string): string {
   const digits = /^\d+/.exec(amount)?.[0] ?? '';
   const vowel = digits.startsWith('8') || (/^1[18]/.test(digits) && digits.length % 3 === 2);
   return `${vowel ? 'an' : 'a'} ${amount}`;
-}
-
-/** What a pod may use on the node: allocatable when known, else capacity. */
-export function nodeFit(node: NodeFacts): { bytes: bigint; text: string; what: 'allocatable' | 'capacity' } {
-  const fit = nodeFitLimit(node);
-  return { bytes: fit.bytes, text: formatBytes(fit.bytes), what: fit.what };
 }
 
 /** Parses a raw quantity value as written; null when absent, null-valued or unparseable. */

@@ -35,6 +35,7 @@ export interface ParsedPod {
   podResources: Resources | null;
   priority: number | null;
   priorityClassName: string | null;
+  /** The string-valued annotations among MODEL_ANNOTATIONS. */
   annotations: Record<string, string>;
   statusQosClass: string | null;
 }
@@ -46,6 +47,9 @@ export function escapePointerToken(token: string): string {
 
 const ZERO = Quantity.parse('0');
 
+/** The annotations IsNodeCriticalPod reads (static and mirror pods: pkg/kubelet/types/pod_update.go). */
+export const MODEL_ANNOTATIONS = ['kubernetes.io/config.source', 'kubernetes.io/config.mirror'] as const;
+
 function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -56,14 +60,24 @@ function parseResourceList(raw: unknown, path: string): ResourceMap {
   if (!isMapping(raw)) throw new SpecError('must be a mapping of resource names to quantities', path);
   for (const key of Object.keys(raw)) {
     const value = raw[key];
-    const at = `${path}/${escapePointerToken(key)}`;
     // A JSON null decodes to a zero Quantity (Quantity.UnmarshalJSON), and the key still exists.
-    const q = value === null ? ZERO : Quantity.parse(value, at);
+    let q: Quantity;
+    try {
+      q = value === null ? ZERO : Quantity.parse(value);
+    } catch (err) {
+      // The pointer is built only for the error: this runs for every quantity of every review.
+      if (err instanceof QuantityError) throw new QuantityError(err.message, fieldPointer(path, key));
+      throw err;
+    }
     // ValidateNonnegativeQuantity (pkg/apis/core/validation/validation.go): the API server rejects it.
-    if (q.sign() < 0) throw new SpecError(`${q.original} must be greater than or equal to 0`, at);
+    if (q.sign() < 0) throw new SpecError(`${q.original} must be greater than or equal to 0`, fieldPointer(path, key));
     out.set(key, q);
   }
   return out;
+}
+
+function fieldPointer(path: string, key: string): string {
+  return `${path}/${escapePointerToken(key)}`;
 }
 
 function parseResources(raw: unknown, path: string): Resources {
@@ -104,7 +118,11 @@ export function parsePod(pod: PodLike): ParsedPod {
   const metadata = isMapping(pod.metadata) ? pod.metadata : {};
   const annotations: Record<string, string> = {};
   if (isMapping(metadata.annotations)) {
-    for (const [k, v] of Object.entries(metadata.annotations)) if (typeof v === 'string') annotations[k] = v;
+    // Only the ones the model reads: a pod may carry thousands (1 MiB objects reach the webhook).
+    for (const k of MODEL_ANNOTATIONS) {
+      const v = Object.hasOwn(metadata.annotations, k) ? metadata.annotations[k] : undefined;
+      if (typeof v === 'string') annotations[k] = v;
+    }
   }
   const status = isMapping(pod.status) ? pod.status : null;
   return {

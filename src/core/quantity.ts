@@ -51,8 +51,10 @@ const BINARY_BY_EXPONENT = new Map([...BINARY_SUFFIXES].map(([s, e]) => [Number(
 /** The message the API server gives for ErrFormatWrong (quantity.go splitREString). */
 const FORMAT_WRONG = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
+const SMALL_POWERS_OF_TEN: readonly bigint[] = Array.from({ length: 40 }, (_, i) => 10n ** BigInt(i));
+
 function pow10(n: number): bigint {
-  return 10n ** BigInt(n);
+  return n >= 0 && n < SMALL_POWERS_OF_TEN.length ? SMALL_POWERS_OF_TEN[n] : 10n ** BigInt(n);
 }
 
 function isDigit(c: string): boolean {
@@ -212,20 +214,21 @@ export class Quantity {
       const what = input === null ? 'null' : Array.isArray(input) ? 'a list' : typeof input;
       throw new QuantityError(`invalid quantity: expected a string or a number, got ${what}`, path);
     }
-    const shown = typeof input === 'string' ? JSON.stringify(input) : text;
-    if (text.length === 0) throw new QuantityError(`invalid quantity ${shown}: ${FORMAT_WRONG}`, path);
+    // How an error quotes the input (built only for errors).
+    const shown = () => (typeof input === 'string' ? JSON.stringify(input) : text);
+    if (text.length === 0) throw new QuantityError(`invalid quantity ${shown()}: ${FORMAT_WRONG}`, path);
     if (text === '0') return new Quantity(0n, 'DecimalSI', text);
 
     const s = scan(text);
-    if (s === null) throw new QuantityError(`invalid quantity ${shown}: ${FORMAT_WRONG}${suggestion(text)}`, path);
+    if (s === null) throw new QuantityError(`invalid quantity ${shown()}: ${FORMAT_WRONG}${suggestion(text)}`, path);
     const suffix = interpretSuffix(s.suffix);
     if (suffix === null) {
-      throw new QuantityError(`invalid quantity ${shown}: unable to parse quantity's suffix${suggestion(text)}`, path);
+      throw new QuantityError(`invalid quantity ${shown()}: unable to parse quantity's suffix${suggestion(text)}`, path);
     }
     // The fast int64 path and the inf.Dec path of ParseQuantity compute the same exact value;
     // only the inf.Dec path needs digits in `value` (inf.Dec.SetString rejects "." and "-.").
     if (!/[0-9]/.test(s.value) && !takesFastPath(s, suffix)) {
-      throw new QuantityError(`invalid quantity ${shown}: unable to parse numeric part of quantity`, path);
+      throw new QuantityError(`invalid quantity ${shown()}: unable to parse numeric part of quantity`, path);
     }
     if (suffix.base === 10 && (Math.abs(suffix.exponent) > MAX_DECIMAL_EXPONENT)) {
       // inf.Dec would build 10^exponent; the value is beyond any resource (or rounds to 1n).
@@ -233,7 +236,7 @@ export class Quantity {
         const zero = /^0*$/.test(s.num + s.denom);
         return new Quantity(zero ? 0n : s.positive ? 1n : -1n, suffix.format, text);
       }
-      throw new QuantityError(`invalid quantity ${shown}: exponent above ${MAX_DECIMAL_EXPONENT} is out of range`, path);
+      throw new QuantityError(`invalid quantity ${shown()}: exponent above ${MAX_DECIMAL_EXPONENT} is out of range`, path);
     }
     // Exact rational: digits / 10^len(denom) * base^exponent, in nano-units.
     const digits = BigInt((s.num + s.denom).replace(/^0+(?=.)/, '') || '0');

@@ -9,7 +9,7 @@ import { resolveFeatureGates } from '../core/versions.js';
 import type { FeatureGates } from '../core/types.js';
 import type { NodeFacts } from '../core/node.js';
 import type { SourceObject, InputError } from '../input/types.js';
-import { compileMessage, formatMessage } from '../../rules/define-rule.js';
+import { compileMessage, formatMessage, nodeWording } from '../../rules/define-rule.js';
 import type { MessageFormatter, RuleContext } from '../../rules/define-rule.js';
 import type { AnyRule } from '../../rules/index.js';
 import { describeObject } from './describe.js';
@@ -115,7 +115,8 @@ export function prepareLinter(settings: LinterSettings): Linter {
   function contextsFor(node: NodeFacts): RuleContext<unknown>[] {
     let contexts = contextsByNode.get(node);
     if (contexts === undefined) {
-      contexts = enabled.map(({ options }) => ({ node, kubernetesVersion, options }));
+      const { nodeMemory, nodeFit } = nodeWording(node);
+      contexts = enabled.map(({ options }) => ({ node, nodeMemory, nodeFit, kubernetesVersion, options }));
       contextsByNode.set(node, contexts);
     }
     return contexts;

@@ -153,7 +153,9 @@ function truncate(text: string, max: number): string {
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
 
-const LOOSE_SPACE = /\s\s|[\t\n\r]/;
+// Line breaks of any kind, tabs, or two ASCII spaces: what breaks or pads a kubectl line. (Testing
+// for \s\s costs twice as much; doubled non-ASCII spaces are left as written.)
+const LOOSE_SPACE = /[\t\n\v\f\r\u0085\u2028\u2029]|  /;
 const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**

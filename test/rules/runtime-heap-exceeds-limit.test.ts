@@ -4,8 +4,14 @@
 // and _JAVA_OPTIONS in that order, and the last occurrence of a flag wins.
 import t from 'tap';
 import rule from '../../rules/runtime-heap-exceeds-limit.js';
-import { parseClrHex, parseGoByteCount, parseJvmSize } from '../../rules/runtime-heap-exceeds-limit.js';
+import { checkContainer, mayConfigureHeap, parseClrHex, parseGoByteCount, parseJvmSize } from '../../rules/runtime-heap-exceeds-limit.js';
+import { existsSync } from 'node:fs';
 import { lineOf, ruleTester, yaml } from '../helpers/rule-tester.js';
+import { corpusDir, repoRoot } from '../helpers/run-cli.js';
+import { readInputs } from '../../src/input/read.js';
+import { lintObjects } from '../../src/engine/lint.js';
+import { defaultNodeFacts } from '../../src/core/node.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../../src/core/versions.js';
 
 const POD = '/spec/template/spec';
 const APP = `${POD}/containers/0`;
@@ -581,4 +587,39 @@ t.test('runtime-heap-exceeds-limit', async (t) => {
       },
     ],
   });
+});
+
+// mayConfigureHeap is a pre-filter: on every container of the corpus (and of the cases above,
+// which pass through it), the reports with and without it must be the same.
+t.test('the pre-filter never changes a report (corpus)', { skip: existsSync(corpusDir) ? false : `no corpus at ${corpusDir} (../shared is absent)` }, async (t) => {
+  const read = await readInputs([corpusDir], { cwd: repoRoot, stdin: async () => '', maxFileBytes: 4 << 20, exclude: () => false });
+  const { objects } = lintObjects(read.objects, { kubernetesVersion: DEFAULT_KUBERNETES_VERSION, rules: [], node: defaultNodeFacts() });
+  let containers = 0;
+  let filtered = 0;
+  let reported = 0;
+  for (const report of objects) {
+    const w = report.workload;
+    if (w === undefined) continue;
+    for (const c of w.analysis.containers) {
+      // The container's own limit, and smaller ones so that the settings the corpus has report.
+      for (const limit of [c.memoryLimit, 64n << 20n, 1n << 30n]) {
+        for (const headroom of [0, 10, 50]) {
+          const probe = { ...c, memoryLimit: limit };
+          const fast = checkContainer(w, probe, headroom);
+          const full = checkContainer(w, probe, headroom, false);
+          if (JSON.stringify(fast) !== JSON.stringify(full)) t.fail(`${report.source.file}: container ${c.name}, limit ${limit}, headroom ${headroom}%: ${JSON.stringify(full)}`);
+          reported += full.length;
+        }
+      }
+      const raw = w.pod.spec?.[c.specPointer.split('/')[1] as 'containers'];
+      const container = Array.isArray(raw) ? (raw[c.index] as Record<string, unknown>) : undefined;
+      if (container !== undefined && !mayConfigureHeap(container)) filtered++;
+      containers++;
+    }
+  }
+  t.ok(containers > 1000, `${containers} corpus containers checked`);
+  // The corpus sets heaps only through variables this rule does not read (ES_JAVA_OPTS,
+  // KAFKA_HEAP_OPTS): the reporting paths through the pre-filter are the case table's.
+  t.equal(reported, 0, 'no corpus container reports, with or without the pre-filter, at any of the limits tried');
+  t.ok(filtered > containers / 2, `${filtered} of ${containers} containers skipped by the pre-filter`);
 });
