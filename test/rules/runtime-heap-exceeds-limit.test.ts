@@ -618,8 +618,9 @@ t.test('the pre-filter never changes a report (corpus)', { skip: existsSync(corp
     }
   }
   t.ok(containers > 1000, `${containers} corpus containers checked`);
-  // The corpus sets heaps only through variables this rule does not read (ES_JAVA_OPTS,
-  // KAFKA_HEAP_OPTS): the reporting paths through the pre-filter are the case table's.
+  // The corpus's only heap settings are in variables this rule does not read (ES_JAVA_OPTS on a
+  // container without a memory limit, KAFKA_HEAP_OPTS in custom resources): the reporting paths
+  // through the pre-filter are the case table's.
   t.equal(reported, 0, 'no corpus container reports, with or without the pre-filter, at any of the limits tried');
   t.ok(filtered > containers / 2, `${filtered} of ${containers} containers skipped by the pre-filter`);
 });
