@@ -5,30 +5,17 @@
 //  2. peak memory of `oomguard lint <corpus> --format json` in a child process (target < 300 MB).
 //  3. start-up: wall time of `oomguard lint one.yaml` vs `node -e 0` (aim: under 150 ms).
 // Usage: node dist/bench/lint.bench.js [CORPUS_DIR] (default ../shared/corpus)
-import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { readFileSync, statSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { loadAll } from 'js-yaml';
 import { main } from '../src/cli/main.js';
+import { listManifests, median } from './helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const corpus = path.resolve(process.argv[2] ?? path.join(root, '..', 'shared', 'corpus'));
-
-function listManifests(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) listManifests(p, out);
-    else if (/\.(ya?ml|json)$/.test(name)) out.push(p);
-  }
-  return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function baseline(files: string[]): number {
   const start = performance.now();

@@ -12,7 +12,7 @@
 // The servers run in a worker thread so the load generator does not share their event loop.
 // Usage: node dist/bench/webhook.bench.js [CORPUS_DIR] (default ../shared/corpus; examples/ when absent)
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { readFileSync, readdirSync, statSync, existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import https from 'node:https';
@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { loadAll } from 'js-yaml';
+import { listManifests, median } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // dist/bench/ when built, bench/ when run from source.
@@ -102,15 +103,6 @@ function threadCpuNs(): number | null {
 // ---------------------------------------------------------------------------------------------
 // Load side (main thread).
 
-function listManifests(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) listManifests(p, out);
-    else if (/\.(ya?ml|json)$/.test(name)) out.push(p);
-  }
-  return out;
-}
-
 const POD_KINDS = new Set(['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'ReplicationController']);
 
 function reviewsFrom(dir: string, limit: number): string[] {
@@ -190,11 +182,6 @@ async function load(port: number, ca: string, url: string, bodies: string[], sec
   const n = latencies.length;
   const sorted = [...latencies].sort((a, b) => a - b);
   return { rps: n / elapsed, p50: percentile(sorted, 50), p99: percentile(sorted, 99), n, latencies };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 async function fixedCount(port: number, ca: string, url: string, body: string, count: number): Promise<Result> {

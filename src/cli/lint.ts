@@ -13,13 +13,12 @@ import {
   parseKubernetesVersion,
   resolveFeatureGates,
 } from '../core/versions.js';
-import { Quantity, QuantityError } from '../core/quantity.js';
-import { defaultNodeFacts, nodeFactsFromCapacity } from '../core/node.js';
+import { defaultNodeFacts } from '../core/node.js';
 import type { NodeFacts } from '../core/node.js';
 import type { FeatureGates } from '../core/types.js';
 import { objectsByFile, readInputs } from '../input/read.js';
 import { lintObjects } from '../engine/lint.js';
-import { resolveNodeFromFile } from './node-file.js';
+import { nodeMemoryFacts, resolveNodeFromFile } from './node-file.js';
 import type { fixUntilStable } from '../engine/rewrite.js';
 import type { InputError, ReadResult, SourceObject } from '../input/types.js';
 import type { LintReport } from '../engine/types.js';
@@ -64,18 +63,6 @@ interface Settings {
   paths: string[];
   maxFileBytes: number;
   fix: boolean;
-}
-
-function parseNodeMemory(text: string, what: string): NodeFacts {
-  let bytes: bigint;
-  try {
-    bytes = Quantity.parse(text).value();
-  } catch (err) {
-    if (err instanceof QuantityError) throw new UsageError(`${what}: ${err.message}`);
-    throw err;
-  }
-  if (bytes <= 0n) throw new UsageError(`${what}: node memory must be positive`);
-  return nodeFactsFromCapacity(bytes, 'flag');
 }
 
 function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Settings | null {
@@ -123,9 +110,9 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
   }
 
   let node: NodeFacts;
-  if (v['node-memory'] !== undefined) node = parseNodeMemory(v['node-memory'], '--node-memory');
+  if (v['node-memory'] !== undefined) node = nodeMemoryFacts(v['node-memory'], '--node-memory', 'flag');
   else if (v.node !== undefined) node = resolveNodeFromFile(path.resolve(io.cwd, v.node), 'node-file', io.cwd);
-  else if (config.node?.memory !== undefined) node = { ...parseNodeMemory(config.node.memory, 'node.memory'), source: 'config' };
+  else if (config.node?.memory !== undefined) node = nodeMemoryFacts(config.node.memory, 'node.memory', 'config');
   else if (config.node?.file !== undefined) node = resolveNodeFromFile(config.node.file, 'config', io.cwd);
   else node = defaultNodeFacts();
 

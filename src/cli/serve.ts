@@ -13,11 +13,10 @@ import {
   parseKubernetesVersion,
   resolveFeatureGates,
 } from '../core/versions.js';
-import { Quantity, QuantityError } from '../core/quantity.js';
-import { DEFAULT_NODE_MEMORY, nodeFactsFromCapacity } from '../core/node.js';
+import { DEFAULT_NODE_MEMORY } from '../core/node.js';
 import type { NodeFacts, NodeSource } from '../core/node.js';
 import type { FeatureGates } from '../core/types.js';
-import { readNodeFile } from './node-file.js';
+import { nodeMemoryFacts, readNodeFile } from './node-file.js';
 import type { NodeFile } from './node-file.js';
 import { FAILURE_POLICIES, MODES, MUTATIONS } from '../webhook/admission.js';
 import type { FailurePolicy, Mode, Mutation } from '../webhook/admission.js';
@@ -67,18 +66,6 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   if (value === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
   return value as T;
-}
-
-function memoryFacts(text: string, what: string, source: NodeSource): NodeFacts {
-  let bytes: bigint;
-  try {
-    bytes = Quantity.parse(text).value();
-  } catch (err) {
-    if (err instanceof QuantityError) throw new UsageError(`${what}: ${err.message}`);
-    throw err;
-  }
-  if (bytes <= 0n) throw new UsageError(`${what}: node memory must be positive`);
-  return nodeFactsFromCapacity(bytes, source);
 }
 
 export interface ServeSettings extends Omit<ServeOptions, 'nodes'> {
@@ -162,9 +149,9 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
   // Flags win over the config, as for lint.
   let staticNode: NodeFacts | null = null;
   let staticNodes: ServeSettings['staticNodes'] = null;
-  if (v['node-memory'] !== undefined) staticNode = memoryFacts(v['node-memory'], '--node-memory', 'flag');
+  if (v['node-memory'] !== undefined) staticNode = nodeMemoryFacts(v['node-memory'], '--node-memory', 'flag');
   else if (v.node !== undefined) staticNodes = { nodes: readNodeFile(path.resolve(io.cwd, v.node), 'node-file', io.cwd).nodes, source: 'node-file' };
-  else if (config.node?.memory !== undefined) staticNode = memoryFacts(config.node.memory, 'node.memory', 'config');
+  else if (config.node?.memory !== undefined) staticNode = nodeMemoryFacts(config.node.memory, 'node.memory', 'config');
   else if (config.node?.file !== undefined) staticNodes = { nodes: readNodeFile(config.node.file, 'config', io.cwd).nodes, source: 'config' };
 
   return {
