@@ -27,6 +27,10 @@ function joinNames(names: string[]): string {
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
+function isMemoryVolume(v: unknown): v is { name?: unknown; emptyDir: Record<string, unknown> } {
+  return isMapping(v) && isMapping(v.emptyDir) && v.emptyDir.medium === 'Memory';
+}
+
 export default defineRule<Options, MessageIds>({
   meta: {
     id: 'emptydir-memory-unbounded',
@@ -152,8 +156,6 @@ sizeLimit adds nothing; suppress those workloads with the \`oomguard.io/ignore\`
   },
   check(w, { nodeFit: fit }) {
     const spec = w.pod.spec;
-    const isMemoryVolume = (v: unknown): v is { name?: unknown; emptyDir: Record<string, unknown> } =>
-      isMapping(v) && isMapping(v.emptyDir) && v.emptyDir.medium === 'Memory';
     if (!isMapping(spec) || !Array.isArray(spec.volumes) || !spec.volumes.some(isMemoryVolume)) return [];
     const podLimit = podMemoryLimit(w);
     const reports: RuleReport<MessageIds>[] = [];

@@ -557,14 +557,16 @@ const HEAP_ENV = /^(?:GOMEMLIMIT$|DOTNET_|COMPlus_)/;
  * string, quotes removed). Most containers answer false here, before any tokenising.
  */
 export function mayConfigureHeap(raw: Record<string, unknown>): boolean {
-  const mentions = (v: unknown) =>
-    typeof v === 'string' && (v.includes('$') || HEAP_TEXT.test(v.includes('"') || v.includes("'") ? v.replace(/["']/g, '') : v));
   for (const field of ['command', 'args'] as const) {
     const list = raw[field];
     if (Array.isArray(list) && list.some(mentions)) return true;
   }
   if (!Array.isArray(raw.env)) return false;
   return raw.env.some((item: unknown) => isMapping(item) && ((typeof item.name === 'string' && HEAP_ENV.test(item.name)) || mentions(item.value)));
+}
+
+function mentions(v: unknown): boolean {
+  return typeof v === 'string' && (v.includes('$') || HEAP_TEXT.test(v.includes('"') || v.includes("'") ? v.replace(/["']/g, '') : v));
 }
 
 /** One container's reports; `prefilter: false` skips mayConfigureHeap (tests compare the two). */
