@@ -10,7 +10,7 @@
 # subcommands need `--entrypoint node … /app/bin/oomguard.js SUBCOMMAND` (or `command:` in a pod).
 # test/packaging/image-layout.test.ts reproduces the final stage's layout without Docker.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-trixie-slim
 
 # ---- build: full install (TypeScript, tap), compile to dist/ ---------------------------------
 FROM ${NODE_IMAGE} AS build

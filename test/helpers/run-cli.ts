@@ -15,6 +15,16 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The environment for a child CLI: no colour. FORCE_COLOR is removed rather than emptied: Node 22+
+ * warns on stderr when NO_COLOR and FORCE_COLOR are both set, and the tests forbid stderr noise.
+ */
+export function plainEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  if (!('FORCE_COLOR' in extra)) delete env.FORCE_COLOR;
+  return env;
+}
+
 export function oomguard(args: string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
   if (!existsSync(path.join(repoRoot, 'dist', 'src', 'cli', 'main.js'))) {
     throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
@@ -23,7 +33,7 @@ export function oomguard(args: string[], opts: { cwd?: string; input?: string; e
     cwd: opts.cwd ?? repoRoot,
     input: opts.input ?? '',
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...opts.env },
+    env: plainEnv(opts.env),
     maxBuffer: 256 * 1024 * 1024,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -47,12 +47,13 @@ t.test('shape: a composite action with the documented inputs', async (t) => {
   t.equal(action.inputs['fail-on-error'].default, 'true');
   for (const s of steps) if (s.run !== undefined) t.ok(s.shell, `run step "${s.name}" has a shell (required in composite actions)`);
   const setupNode = steps.find((s) => s.uses?.startsWith('actions/setup-node@'));
-  t.equal(String(setupNode?.with?.['node-version']), '20', 'Node 20');
+  t.equal(String(setupNode?.with?.['node-version']), '24', 'Node 24');
+  t.match(setupNode?.uses ?? '', /^actions\/setup-node@v([6-9]|\d{2,})/, 'a setup-node major that itself runs on the node24 action runtime');
   const install = steps.find((s) => s.run?.includes('npm ci'));
   t.equal(install?.['working-directory'], '${{ github.action_path }}', 'npm ci in the action path');
   const upload = steps.find((s) => s.uses?.startsWith('github/codeql-action/upload-sarif@'));
   t.ok(upload, 'uploads SARIF');
-  t.equal(upload?.uses, 'github/codeql-action/upload-sarif@v3');
+  t.equal(upload?.uses, 'github/codeql-action/upload-sarif@v4');
   t.equal(upload?.with?.sarif_file, '${{ inputs.sarif-file }}');
   t.match(upload?.if ?? '', /always\(\)/, 'uploaded even after a failing step');
 });

@@ -1,5 +1,5 @@
 // The Dockerfile's promises, read statically (Docker may be absent where tests run; the runtime
-// layout itself is exercised by image-layout.test.ts): two stages on node:20-bookworm-slim,
+// layout itself is exercised by image-layout.test.ts): two stages on node:24 (active LTS), Debian slim,
 // production dependencies only in the final one, numeric non-root USER, NODE_ENV=production,
 // entrypoint `oomguard serve`, and every COPY source present and not excluded by .dockerignore.
 import t from 'tap';
@@ -26,10 +26,10 @@ const dockerignore = readFileSync(path.join(repoRoot, '.dockerignore'), 'utf8')
   .map((l) => l.trim())
   .filter((l) => l !== '' && !l.startsWith('#'));
 
-t.test('two stages on node:20-bookworm-slim', async (t) => {
+t.test('two stages on node:24 (active LTS), Debian slim', async (t) => {
   t.equal(froms.length, 2);
   const arg = instructions.find((ins) => ins.op === 'ARG' && ins.args.startsWith('NODE_IMAGE='));
-  t.equal(arg?.args, 'NODE_IMAGE=node:20-bookworm-slim');
+  t.equal(arg?.args, 'NODE_IMAGE=node:24-trixie-slim');
   for (const f of froms) t.match(f.args, /^\$\{NODE_IMAGE\}/);
   t.match(froms[0].args, /AS build$/);
 });

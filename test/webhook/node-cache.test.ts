@@ -7,7 +7,7 @@ import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
-import { ClusterNodeView, nodeFilter } from '../../src/webhook/plugins/node-cache.js';
+import { ClusterNodeView, describeError, errorReason, nodeFilter } from '../../src/webhook/plugins/node-cache.js';
 import { WebhookMetrics } from '../../src/webhook/plugins/metrics.js';
 import { buildServer } from '../../src/webhook/build-server.js';
 import { lintObjects } from '../../src/engine/lint.js';
@@ -173,8 +173,10 @@ t.test('list and watch: the pod\'s node decides, else the smallest; changes arri
   const ready = await app.inject('/readyz');
   t.equal(ready.statusCode, 200, 'still ready: a stale view is usable');
   t.equal(ready.json().checks.nodes, 'degraded: stale');
-  t.ok(ready.json().nodes.lastError);
+  // client-node 2.x (undici) says only "fetch failed"; the reason is in err.cause and must show.
+  t.match(ready.json().nodes.lastError, /ECONNREFUSED|ECONNRESET|socket|closed/i, 'readiness names the reason, not just "fetch failed"');
   t.match(await metrics.registry.metrics(), /oomguard_node_cache_state\{state="stale"\} 1/);
+  t.match(await metrics.registry.metrics(), /oomguard_node_cache_errors_total\{reason="[A-Za-z_0-9]+"\} [1-9]/);
   t.match((await ask(pod())).status.message, /on an 8Gi node/, 'judged on the last known view');
 
   // It comes back: a fresh list.
@@ -194,6 +196,7 @@ t.test('an API server that never answered: the default, ready, never blocking', 
   t.teardown(() => app.close());
   await app.ready();
   t.equal(view.status().state, 'default');
+  t.match(view.status().lastError, /ECONNREFUSED 127\.0\.0\.1:\d+/, 'the cause under "fetch failed"');
   const r = (await app.inject({ method: 'POST', url: '/validate', payload: review(pod()) })).json().response;
   t.match(r.status.message, /on a 16Gi node/);
   t.match(r.status.message, /default: cluster nodes unknown/);
@@ -225,6 +228,21 @@ t.test('a hung API server: start() gives up after its initial sync timeout', asy
   const r = (await app.inject({ method: 'POST', url: '/validate', payload: review(pod()) })).json().response;
   t.equal(r.allowed, true);
   t.match(r.warnings.join('\n'), /16Gi/);
+});
+
+t.test('describeError and errorReason follow err.cause', async (t) => {
+  const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
+  const fetchFailed = new TypeError('fetch failed', { cause: refused });
+  t.equal(describeError(fetchFailed), 'fetch failed: connect ECONNREFUSED 10.0.0.1:443');
+  t.equal(errorReason(fetchFailed), 'ECONNREFUSED');
+  t.equal(describeError(new Error('HTTP 403', { cause: new Error('HTTP 403') })), 'HTTP 403', 'a repeated cause is said once');
+  t.equal(errorReason({ statusCode: 403, message: 'Forbidden' }), 'http_403');
+  t.equal(describeError('plain'), 'plain');
+  t.equal(describeError(null), 'unknown error');
+  const loop: Error & { cause?: unknown } = new Error('outer');
+  loop.cause = loop;
+  t.equal(describeError(loop), 'outer', 'a cause cycle ends');
+  t.equal(errorReason(new Error('no answer from the API server within 300 ms')), 'timeout');
 });
 
 t.test('nodeFilter: selectors and affinity as the scheduler reads them, junk tolerated', async (t) => {

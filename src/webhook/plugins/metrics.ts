@@ -40,6 +40,7 @@ export class WebhookMetrics {
   readonly errors: Counter<'endpoint' | 'reason'>;
   readonly nodeCacheState: Gauge<'state'>;
   readonly nodes: Gauge;
+  readonly nodeCacheErrors: Counter<'reason'>;
   readonly tlsReloads: Counter<'result'>;
   readonly tlsNotAfter: Gauge;
 
@@ -85,6 +86,12 @@ export class WebhookMetrics {
       registers,
     });
     this.nodes = new Gauge({ name: 'oomguard_node_cache_nodes', help: 'Nodes in the node view', registers });
+    this.nodeCacheErrors = new Counter({
+      name: 'oomguard_node_cache_errors_total',
+      help: 'Failed reads of the cluster nodes, by reason: the innermost error code (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED, ...), http_STATUS, or timeout',
+      labelNames: ['reason'],
+      registers,
+    });
     this.tlsReloads = new Counter({
       name: 'oomguard_tls_reloads_total',
       help: 'Certificate reloads, by result (ok, rejected)',
@@ -109,6 +116,10 @@ export class WebhookMetrics {
   /** latency.observe with a duration measured by the caller (no timer closure per review). */
   observeLatency(labels: { endpoint: string }, seconds: number): void {
     this.latency.observe(labels, seconds);
+  }
+
+  countNodeCacheError(reason: string): void {
+    this.nodeCacheErrors.inc({ reason });
   }
 
   setNodeCacheState(state: NodeCacheState, nodes: number): void {

@@ -33,6 +33,54 @@ export interface Logger {
   warn(obj: object, msg: string): void;
 }
 
+/** Errors nest: one link of an error's chain, as much as the chain says about it. */
+interface ErrorLink {
+  message?: unknown;
+  code?: unknown;
+  statusCode?: unknown;
+  cause?: unknown;
+}
+
+/** The links of err.cause, outermost first; bounded, since a cause may point back at itself. */
+function causeChain(err: unknown): ErrorLink[] {
+  const chain: ErrorLink[] = [];
+  for (let e = err; e !== null && e !== undefined && chain.length < 8; e = (e as ErrorLink).cause) {
+    if (typeof e !== 'object') {
+      chain.push({ message: String(e) });
+      break;
+    }
+    if (chain.includes(e as ErrorLink)) break;
+    chain.push(e as ErrorLink);
+  }
+  return chain;
+}
+
+/**
+ * One line for an error and every cause under it. client-node 2.x reads the API with undici's fetch,
+ * whose errors say only "fetch failed": the reason (connect ECONNREFUSED 10.0.0.1:443, a
+ * certificate error, a DNS failure) is in err.cause, and readiness, metrics and logs must show it.
+ */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  for (const e of causeChain(err)) {
+    const text = typeof e.message === 'string' && e.message !== '' ? e.message : String(e.code ?? e.statusCode ?? 'unknown error');
+    // "fetch failed: connect ECONNREFUSED …" rather than repeating a cause already quoted.
+    if (parts.length === 0 || !parts[parts.length - 1].includes(text)) parts.push(text);
+  }
+  return parts.join(': ') || 'unknown error';
+}
+
+/** A short, bounded label for metrics: the innermost error code (ECONNREFUSED), an HTTP status, or "error". */
+export function errorReason(err: unknown): string {
+  let reason = 'error';
+  for (const e of causeChain(err)) {
+    if (typeof e.code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(e.code)) reason = e.code;
+    else if (typeof e.statusCode === 'number' || typeof e.code === 'number') reason = `http_${Number(e.statusCode ?? e.code)}`;
+    else if (typeof e.message === 'string' && e.message.startsWith('no answer from the API server')) reason = 'timeout';
+  }
+  return reason;
+}
+
 /** --node-memory: one capacity for every pod. */
 export class StaticNodeView implements NodeView {
   constructor(private readonly facts: NodeFacts) {}
@@ -374,9 +422,9 @@ export class ClusterNodeView implements NodeView {
 
   private failed(err: unknown): void {
     if (this.closed) return;
-    const e = err as { message?: string; code?: unknown; statusCode?: unknown };
-    this.lastError = e?.message || String(e?.code ?? e?.statusCode ?? err);
+    this.lastError = describeError(err);
     this.state = this.nodes.size > 0 ? 'stale' : 'default';
+    this.opts.metrics?.countNodeCacheError(errorReason(err));
     this.log.warn({ err: this.lastError, state: this.state, retryInMs: this.retryDelay }, 'nodes: API server unreachable; judging on the last known view or the default');
     this.publish();
     this.onFirstAnswer?.();
