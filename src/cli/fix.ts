@@ -2,7 +2,7 @@
 // (requests-equal-limits), keeping everything else in the files as it was.
 import path from 'node:path';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 import { loadConfigOption, maxFileBytes, parseCommandLine } from './args.js';
 import { objectsByFile, readInputs, STDIN_NAME } from '../input/read.js';
 import type { InputError, SourceObject } from '../input/types.js';

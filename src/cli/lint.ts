@@ -1,7 +1,7 @@
 // `oomguard lint` and `oomguard explain`: read manifests, run the one engine, print a report.
 import path from 'node:path';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 import { VERSION } from './version.js';
 import { rules } from '../../rules/index.js';
 import { loadConfigOption, maxFileBytes, parseCommandLine } from './args.js';

@@ -1,17 +1,11 @@
 // Entry point: dispatches to one command module, each imported only when used so that
 // `oomguard lint one.yaml` starts fast.
 import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, UsageError } from './exit-codes.js';
+import { processIo } from './io.js';
+import type { Io } from './io.js';
 import { VERSION } from './version.js';
 
-export interface Io {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  readStdin: () => Promise<string>;
-  cwd: string;
-  /** Whether stdout is a terminal that shows colour. */
-  color: boolean;
-  env: NodeJS.ProcessEnv;
-}
+export type { Io } from './io.js';
 
 const USAGE = `Usage: oomguard <command> [options]
 
@@ -24,24 +18,6 @@ Commands:
 
 Run 'oomguard <command> --help' for the options of a command.
 Global options: --help, --version`;
-
-function processIo(): Io {
-  const env = process.env;
-  const tty = Boolean(process.stdout.isTTY);
-  const color = env.NO_COLOR ? false : env.FORCE_COLOR ? env.FORCE_COLOR !== '0' : tty;
-  return {
-    stdout: (text) => void process.stdout.write(text),
-    stderr: (text) => void process.stderr.write(text),
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    },
-    cwd: process.cwd(),
-    color,
-    env,
-  };
-}
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [command, ...rest] = argv;

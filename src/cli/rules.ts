@@ -1,7 +1,7 @@
 // `oomguard rules`: the rules with their default severity and description.
 import { parseArgs } from 'node:util';
 import { EXIT_OK, UsageError } from './exit-codes.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 import { rules } from '../../rules/index.js';
 
 export async function runRules(argv: string[], io: Io): Promise<number> {

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { EXIT_OK, UsageError } from './exit-codes.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 import { rules } from '../../rules/index.js';
 import { loadConfig, ConfigError } from '../config/load.js';
 import type { LoadedConfig } from '../config/load.js';

@@ -2,7 +2,7 @@
 // runs when a Pod is created (from a controller's template too), never on templates themselves,
 // so a linter reading a template must apply it to see the pod the kubelet will get.
 import type { Quantity } from './quantity.js';
-import { aggregateContainerRequest } from './oom-score.js';
+import { aggregateContainerRequest } from './aggregate.js';
 import type { KubeletModel } from './versions.js';
 import type { ParsedContainer, ParsedPod, ResourceMap, Resources } from './pod.js';
 

@@ -1,7 +1,7 @@
 // oom_score_adj per container: GetContainerOOMScoreAdjust in pkg/kubelet/qos/policy.go, with
 // the helpers of pkg/kubelet/qos/helpers.go and pkg/kubelet/types/pod_update.go.
-import { Quantity } from './quantity.js';
 import type { KubeletModel } from './versions.js';
+import { aggregateContainerRequest, requestOf } from './aggregate.js';
 import type { DefaultedContainer, DefaultedPod } from './defaults.js';
 import type { ParsedPod } from './pod.js';
 import type { QosClass } from './types.js';
@@ -14,8 +14,6 @@ const SYSTEM_PRIORITY_CLASSES: Record<string, number> = {
   'system-cluster-critical': 2_000_000_000,
   'system-node-critical': 2_000_001_000,
 };
-
-const ZERO = Quantity.parse('0');
 
 /** spec.priority as priority admission will set it (from the class name when unset). */
 export function resolvedPriority(pod: ParsedPod): number | null {
@@ -38,43 +36,6 @@ export function isNodeCriticalPod(pod: ParsedPod): boolean {
   const priority = resolvedPriority(pod);
   const isCritical = isStatic || isMirror || (priority !== null && priority >= SYSTEM_CRITICAL_PRIORITY);
   return isCritical && pod.priorityClassName === 'system-node-critical';
-}
-
-function requestOf(c: DefaultedContainer, name: string, which: 'requests' | 'limits' = 'requests'): Quantity {
-  return c.resources[which].get(name) ?? ZERO;
-}
-
-function max(a: Quantity, b: Quantity): Quantity {
-  return a.cmp(b) >= 0 ? a : b;
-}
-
-/**
- * AggregateContainerRequests (k8s.io/component-helpers/resource, KEP-753) for one resource,
- * without overhead: max(sum of containers and sidecars, max over init containers of the init
- * container plus the sidecars started before it). Exact: quantities are summed before rounding.
- */
-export function aggregateContainerRequest(
-  pod: Pick<DefaultedPod, 'containers' | 'initContainers'>,
-  name: string,
-  which: 'requests' | 'limits' = 'requests',
-): Quantity {
-  let total = ZERO;
-  for (const c of pod.containers) total = total.add(requestOf(c, name, which));
-  let sidecars = ZERO;
-  let initMax = ZERO;
-  for (const c of pod.initContainers) {
-    const q = requestOf(c, name, which);
-    let during: Quantity;
-    if (c.sidecar) {
-      total = total.add(q);
-      sidecars = sidecars.add(q);
-      during = sidecars;
-    } else {
-      during = q.add(sidecars);
-    }
-    initMax = max(initMax, during);
-  }
-  return max(total, initMax);
 }
 
 /** IsPodLevelRequestsSet: spec.resources.requests holds a supported resource (cpu, memory, hugepages-*). */
