@@ -4,7 +4,8 @@
 // and _JAVA_OPTIONS in that order, and the last occurrence of a flag wins.
 import t from 'tap';
 import rule from '../../rules/runtime-heap-exceeds-limit.js';
-import { checkContainer, mayConfigureHeap, parseClrHex, parseGoByteCount, parseJvmSize } from '../../rules/runtime-heap-exceeds-limit.js';
+import { checkContainer } from '../../rules/runtime-heap-exceeds-limit.js';
+import { mayConfigureHeap, parseClrHex, parseGoByteCount, parseJvmSize } from '../../src/core/runtime-heap.js';
 import { existsSync } from 'node:fs';
 import { lineOf, ruleTester, yaml } from '../helpers/rule-tester.js';
 import { corpusDir, repoRoot } from '../helpers/run-cli.js';
