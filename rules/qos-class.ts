@@ -3,8 +3,9 @@
 // set as oom_score_adj, and offers requests = limits when that is all Guaranteed needs.
 import { defineRule } from './define-rule.js';
 import type { RuleReport } from './define-rule.js';
-import { containerNoun, containerPointer, escapeToken, formatBytes, isMapping, parseQuantity, withArticle, podSpecPointer, rawContainer } from './utils.js';
+import { containerNoun, formatBytes, isMapping, parseQuantity, withArticle, podSpecPointer } from './utils.js';
 import { formatMillis } from '../src/core/quantity.js';
+import { pointersOverlap, requestsEqualLimitsPatch } from '../src/engine/fix.js';
 import type { Quantity } from '../src/core/quantity.js';
 import { minorOf } from '../src/core/versions.js';
 import type { ContainerResult, QosClass } from '../src/core/types.js';
@@ -91,15 +92,10 @@ function applies(w: Workload, options: Options): boolean {
 interface Stanza {
   requests: Partial<Record<QosResource, Quantity>>;
   limits: Partial<Record<QosResource, Quantity>>;
-  /** The requests mapping as written in the original object, if it is one. */
-  rawRequests: Record<string, unknown> | null;
-  rawLimits: Record<string, unknown>;
-  /** JSON Pointer of `resources` in the original object. */
-  pointer: string;
 }
 
-function readStanza(defaulted: unknown, original: unknown, pointer: string): Stanza {
-  const stanza: Stanza = { requests: {}, limits: {}, rawRequests: null, rawLimits: {}, pointer };
+function readStanza(defaulted: unknown): Stanza {
+  const stanza: Stanza = { requests: {}, limits: {} };
   const d = isMapping(defaulted) ? defaulted : {};
   for (const which of ['requests', 'limits'] as const) {
     const list = d[which];
@@ -108,10 +104,6 @@ function readStanza(defaulted: unknown, original: unknown, pointer: string): Sta
       const q = parseQuantity(list[name]);
       if (q !== null && q.sign() > 0) stanza[which][name] = q;
     }
-  }
-  if (isMapping(original)) {
-    if (isMapping(original.requests)) stanza.rawRequests = original.requests;
-    if (isMapping(original.limits)) stanza.rawLimits = original.limits;
   }
   return stanza;
 }
@@ -152,18 +144,18 @@ function stanzaProblems(s: Stanza): string[] {
   return problems;
 }
 
-/** Operations that set each cpu/memory request to its limit (as written), where they differ. */
-function equalizeRequests(s: Stanza): PatchOperation[] {
-  const differing = QOS_RESOURCES.filter((r) => {
-    const lim = s.limits[r];
-    const req = s.requests[r];
-    return lim !== undefined && (req === undefined || req.cmp(lim) !== 0);
-  });
-  if (differing.length === 0) return [];
-  if (s.rawRequests === null) {
-    return [{ op: 'add', path: `${s.pointer}/requests`, value: Object.fromEntries(differing.map((r) => [r, s.rawLimits[r]])) }];
-  }
-  return differing.map((r) => ({ op: 'add' as const, path: `${s.pointer}/requests/${escapeToken(r)}`, value: s.rawLimits[r] }));
+/**
+ * The fix: the requests-equal-limits patch that `oomguard fix` and the mutating webhook apply
+ * (src/engine/fix.ts), narrowed to the stanzas that decide the class, so that it touches
+ * only what the finding explains. Offered only when every deciding stanza has both limits: the
+ * defaulted pod holds limits exactly as written, so the patch then raises every request that
+ * differs (a container request that is not written already defaults to its limit), and the pod
+ * becomes Guaranteed.
+ */
+function requestsEqualLimits(w: Workload, deciding: 'pod-level' | 'containers'): PatchOperation[] {
+  const podLevel = `${podSpecPointer(w)}/resources`;
+  const wanted = (op: PatchOperation) => pointersOverlap(op.path, podLevel) === (deciding === 'pod-level');
+  return requestsEqualLimitsPatch(w.source.object, w.podPointer).filter(wanted);
 }
 
 interface Explanation {
@@ -197,10 +189,8 @@ function podLevelDecides(w: Workload, kubernetesVersion: string): boolean {
 }
 
 function explainPodLevel(w: Workload): Explanation {
-  const pointer = `${podSpecPointer(w)}/resources`;
-  const original = isMapping(w.pod.spec) ? w.pod.spec.resources : undefined;
   const defaulted = isMapping(w.defaultedPod.spec) ? w.defaultedPod.spec.resources : undefined;
-  const s = readStanza(defaulted, original, pointer);
+  const s = readStanza(defaulted);
   if (isEmpty(s)) {
     return { predicted: 'BestEffort', reasons: 'the pod-level resources (spec.resources) decide the class and set no cpu or memory', fix: [] };
   }
@@ -208,16 +198,15 @@ function explainPodLevel(w: Workload): Explanation {
   return {
     predicted,
     reasons: `the pod-level resources (spec.resources) decide the class: ${stanzaProblems(s).join(', ')}`,
-    fix: hasBothLimits(s) ? equalizeRequests(s) : [],
+    fix: hasBothLimits(s) ? requestsEqualLimits(w, 'pod-level') : [],
   };
 }
 
 function explainContainers(w: Workload): Explanation {
-  const stanzas = w.analysis.containers.map((c) => {
-    const raw = rawContainer(w, c);
-    const pointer = `${containerPointer(w, c)}/resources`;
-    return { c, s: readStanza((defaultedContainer(w, c) as Record<string, unknown> | undefined)?.resources, raw?.resources, pointer) };
-  });
+  const stanzas = w.analysis.containers.map((c) => ({
+    c,
+    s: readStanza((defaultedContainer(w, c) as Record<string, unknown> | undefined)?.resources),
+  }));
   if (stanzas.every(({ s }) => isEmpty(s))) {
     return { predicted: 'BestEffort', reasons: 'no container sets a cpu or memory request or limit', fix: [] };
   }
@@ -226,7 +215,7 @@ function explainContainers(w: Workload): Explanation {
     .filter(({ s }) => !isGuaranteedShape(s))
     .map(({ c, s }) => `${containerNoun(c.type)} "${c.name}" has ${stanzaProblems(s).join(', ')}`)
     .join('; ');
-  const fix = stanzas.every(({ s }) => hasBothLimits(s)) ? stanzas.flatMap(({ s }) => equalizeRequests(s)) : [];
+  const fix = stanzas.every(({ s }) => hasBothLimits(s)) ? requestsEqualLimits(w, 'containers') : [];
   return { predicted, reasons, fix };
 }
 
@@ -331,9 +320,12 @@ turns that into a policy: it is off by default, and reports workloads (selected 
 namespaces) whose QoS class is below the configured \`minimum\`, explaining which container lacks
 which limit, or has a request different from its limit, and what oom_score_adj that gives.
 
-When every container already has both a cpu and a memory limit, the fix sets each differing request
-to its limit (JSON Patch \`add\` on \`resources/requests/<resource>\`), which makes the pod Guaranteed.
-Otherwise no fix is offered: choosing limits is a sizing decision the linter cannot make.
+When every container already has both a cpu and a memory limit, the fix raises each request that
+differs to its limit, which makes the pod Guaranteed. It is the patch that \`oomguard fix\` and the
+mutating webhook apply, limited to the resources that decide the class: JSON Patch \`replace\` on a
+written request, \`add\` where a request is \`null\` or a pod-level request is missing; a container
+request that is not written is left alone, since defaulting copies the limit into it. Otherwise no
+fix is offered: choosing limits is a sizing decision the linter cannot make.
 
 ## Kubernetes behaviour
 

@@ -217,7 +217,7 @@ t.test('qos-class', async (t) => {
               'pod is Burstable, not Guaranteed as required: container "postgres" has cpu request 1 ≠ limit 2 — oom_score_adj postgres: 750 on a 16Gi node, where Guaranteed containers get -997',
           },
         ],
-        fix: [{ op: 'add', path: '/spec/template/spec/containers/0/resources/requests/cpu', value: '2' }],
+        fix: [{ op: 'replace', path: '/spec/template/spec/containers/0/resources/requests/cpu', value: '2' }],
         output: fixedPostgres(),
       },
       {
@@ -245,8 +245,8 @@ t.test('qos-class', async (t) => {
           },
         ],
         fix: [
-          { op: 'add', path: '/spec/template/spec/containers/0/resources/requests/cpu', value: '500m' },
-          { op: 'add', path: '/spec/template/spec/containers/0/resources/requests/memory', value: '1Gi' },
+          { op: 'replace', path: '/spec/template/spec/containers/0/resources/requests/cpu', value: '500m' },
+          { op: 'replace', path: '/spec/template/spec/containers/0/resources/requests/memory', value: '1Gi' },
         ],
         output: fixedQueue(),
       },
@@ -343,10 +343,89 @@ t.test('qos-class', async (t) => {
               'pod is Burstable, not Guaranteed as required: the pod-level resources (spec.resources) decide the class: cpu request 1 ≠ limit 4 — oom_score_adj trainer: 750, tensorboard: 750 on a 16Gi node, where Guaranteed containers get -997',
           },
         ],
-        fix: [{ op: 'add', path: '/spec/resources/requests/cpu', value: '4' }],
+        fix: [{ op: 'replace', path: '/spec/resources/requests/cpu', value: '4' }],
         output: {
           ...podLevel,
           spec: { ...(podLevel.spec as Obj), resources: { requests: { cpu: '4', memory: '8Gi' }, limits: { cpu: '4', memory: '8Gi' } } },
+        },
+      },
+      {
+        name: 'the fix is the shared patch: an explicit null request is written, an unwritten one is left to defaulting',
+        manifest: yaml`
+          apiVersion: v1
+          kind: Pod
+          metadata:
+            name: etcd
+          spec:
+            containers:
+              - name: etcd
+                image: registry.k8s.io/etcd:3.5.15-0
+                resources:
+                  requests: {cpu: null}
+                  limits: {cpu: "1", memory: 2Gi}
+        `,
+        errors: [
+          {
+            messageId: 'belowGuaranteed',
+            message:
+              'pod is Burstable, not Guaranteed as required: container "etcd" has cpu request 0 ≠ limit 1 — oom_score_adj etcd: 875 on a 16Gi node, where Guaranteed containers get -997',
+          },
+        ],
+        fix: [{ op: 'add', path: '/spec/containers/0/resources/requests/cpu', value: '1' }],
+        output: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'etcd' },
+          spec: {
+            containers: [
+              {
+                name: 'etcd',
+                image: 'registry.k8s.io/etcd:3.5.15-0',
+                resources: { requests: { cpu: '1' }, limits: { cpu: '1', memory: '2Gi' } },
+              },
+            ],
+          },
+        },
+      },
+      {
+        name: 'pod-level resources decide: the fix leaves the containers\' requests alone',
+        manifest: yaml`
+          apiVersion: v1
+          kind: Pod
+          metadata:
+            name: trainer
+          spec:
+            resources:
+              requests: {cpu: "1"}
+              limits: {cpu: "4", memory: 8Gi}
+            containers:
+              - name: trainer
+                image: registry.example.com/trainer:0.9
+                resources:
+                  requests: {cpu: 500m, memory: 2Gi}
+                  limits: {cpu: "2", memory: 4Gi}
+        `,
+        // The unwritten pod-level memory request defaults to the containers' 2Gi, not to the limit,
+        // so the fix must write it too; then the re-lint of `output` finds the pod Guaranteed.
+        errors: [{ messageId: 'belowGuaranteed', path: '/spec', message: /the pod-level resources \(spec\.resources\) decide the class: cpu request 1 ≠ limit 4/ }],
+        fix: [
+          { op: 'add', path: '/spec/resources/requests/memory', value: '8Gi' },
+          { op: 'replace', path: '/spec/resources/requests/cpu', value: '4' },
+        ],
+        output: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'trainer' },
+          spec: {
+            resources: { requests: { cpu: '4', memory: '8Gi' }, limits: { cpu: '4', memory: '8Gi' } },
+            containers: [
+              {
+                name: 'trainer',
+                image: 'registry.example.com/trainer:0.9',
+                resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } },
+              },
+            ],
+          },
         },
       },
       {
