@@ -83,7 +83,10 @@ export function analyzePod(pod: PodLike, opts: ModelOptions): PodAnalysis {
 export function defaultedPodObject(pod: PodLike, analysis: PodAnalysis): PodLike {
   const d = analysis.defaulted;
   const changed = (cs: DefaultedContainer[]) => cs.some((c) => c.defaultedRequests.size > 0);
-  if (!changed(d.containers) && !changed(d.initContainers) && d.podDefaultedRequests.size === 0) return pod;
+  const rawPodResources = (pod.spec as Record<string, unknown> | null | undefined)?.resources as Record<string, unknown> | null | undefined;
+  const rawPodLimits = (rawPodResources?.limits as Record<string, unknown> | null | undefined) ?? {};
+  const podLimitsAdded = d.podResources === null ? [] : [...d.podResources.limits].filter(([name]) => !(name in rawPodLimits));
+  if (!changed(d.containers) && !changed(d.initContainers) && d.podDefaultedRequests.size === 0 && podLimitsAdded.length === 0) return pod;
   const spec = { ...(pod.spec ?? {}) } as Record<string, unknown>;
   const withRequests = (raw: Record<string, unknown>, added: Set<string>, limits: Record<string, unknown>) => {
     const resources = { ...raw };
@@ -104,9 +107,14 @@ export function defaultedPodObject(pod: PodLike, analysis: PodAnalysis): PodLike
   };
   rewrite('containers', d.containers);
   rewrite('initContainers', d.initContainers);
-  if (d.podDefaultedRequests.size > 0) {
-    const r = spec.resources as Record<string, unknown>;
-    spec.resources = withRequests(r, d.podDefaultedRequests, r.limits as Record<string, unknown>);
+  if (d.podResources !== null && (d.podDefaultedRequests.size > 0 || podLimitsAdded.length > 0)) {
+    // A defaulted pod-level value is not always the pod-level limit: a request defaults to the
+    // containers' aggregate when they request it, and (1.37) a missing limit to their aggregated
+    // limits. Written as the API server would store them: the defaulted quantities, canonical.
+    const canonical = (entries: Iterable<[string, { toString(): string }]>) => Object.fromEntries([...entries].map(([name, q]) => [name, q.toString()]));
+    const resources = withRequests(rawPodResources ?? {}, d.podDefaultedRequests, canonical(d.podResources.requests));
+    if (podLimitsAdded.length > 0) resources.limits = { ...rawPodLimits, ...canonical(podLimitsAdded) };
+    spec.resources = resources;
   }
   return { ...pod, spec: spec as PodLike['spec'] };
 }
