@@ -15,6 +15,7 @@ Commands:
   fix [PATH|-]...      Rewrite manifests so requests equal limits (the webhook's patch)
   rules                List the rules
   serve                Run the admission webhook (HTTPS; validate and mutate)
+  whodunit [LOG|-]...  Explain OOM kills from kernel logs and pod status (--pods)
 
 Run 'oomguard <command> --help' for the options of a command.
 Global options: --help, --version`;
@@ -33,6 +34,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         return await (await import('./rules.js')).runRules(rest, io);
       case 'serve':
         return await (await import('./serve.js')).runServe(rest, io);
+      case 'whodunit':
+        return await (await import('./whodunit.js')).runWhodunit(rest, io);
       case '--version':
       case '-v':
       case 'version':
@@ -45,7 +48,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         io.stdout(`${USAGE}\n`);
         return command === undefined ? EXIT_INPUT : EXIT_OK;
       default:
-        throw new UsageError(`unknown command "${command}" (expected lint, explain, fix, rules or serve; see oomguard --help)`);
+        throw new UsageError(`unknown command "${command}" (expected lint, explain, fix, rules, serve or whodunit; see oomguard --help)`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
