@@ -9,7 +9,7 @@ import type { RuleSetting } from '../engine/lint.js';
 import type { FeatureGates } from '../core/types.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../core/versions.js';
 import { prepareJudge } from './admission.js';
-import type { FailurePolicy, Judge, Mode, Mutation } from './admission.js';
+import type { FailurePolicy, Mode, Mutation } from './admission.js';
 import type { AnyRule } from '../../rules/index.js';
 import { WebhookMetrics } from './plugins/metrics.js';
 import { MIN_TLS_VERSION, TlsReloader, loadTlsPair } from './plugins/tls-reload.js';
@@ -19,6 +19,7 @@ import { installDeadline } from './plugins/deadline.js';
 import { validateRoutes } from './routes/validate.js';
 import { mutateRoutes } from './routes/mutate.js';
 import { healthRoutes } from './routes/health.js';
+import type { WebhookContext, WebhookServer } from './context.js';
 
 /** About 7 MiB: an UPDATE carries two objects of up to 3 MB each (etcd's limit) plus the envelope. */
 export const BODY_LIMIT = 7 * 1024 * 1024;
@@ -50,20 +51,8 @@ export interface BuildServerOptions {
   tlsDebounceMs?: number;
 }
 
-/** Shared by the route plugins (passed explicitly: no decorators to look up). */
-export interface WebhookContext {
-  /** Prepared once: every review reuses the resolved gates and configured rules. */
-  settings: Judge;
-  mutation: Mutation | null;
-  nodes: NodeView;
-  metrics: WebhookMetrics;
-  tls: TlsReloader | null;
-  state: { shuttingDown: boolean };
-  /** Whether a line at `level` would be written: the routes skip building review lines nobody reads. */
-  logs(log: FastifyBaseLogger, level: 'info' | 'debug'): boolean;
-}
-
-export type WebhookServer = FastifyInstance & { webhook: WebhookContext };
+// The context type lives in context.ts (the routes import it from there); re-exported for callers.
+export type { WebhookContext, WebhookServer } from './context.js';
 
 export async function buildServer(opts: BuildServerOptions): Promise<WebhookServer> {
   const metrics = opts.metrics ?? new WebhookMetrics();

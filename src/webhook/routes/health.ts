@@ -2,7 +2,7 @@
 // down), each with details. Readiness never depends on the API server answering: a stale or
 // default node view is usable, and said so.
 import type { FastifyInstance } from 'fastify';
-import type { WebhookContext } from '../build-server.js';
+import type { WebhookContext } from '../context.js';
 
 export async function healthRoutes(app: FastifyInstance, opts: { ctx: WebhookContext }): Promise<void> {
   const { ctx } = opts;

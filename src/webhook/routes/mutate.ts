@@ -5,17 +5,19 @@ import { allow, judgeMutate, reviewOf, shortWarning } from '../admission.js';
 import type { MutateOutcome } from '../admission.js';
 import { deadlineOf } from '../plugins/deadline.js';
 import { readReview } from './read-review.js';
-import type { WebhookContext } from '../build-server.js';
+import type { WebhookContext } from '../context.js';
 
 const LABELS = { endpoint: 'mutate' } as const;
 
 export async function mutateRoutes(app: FastifyInstance, opts: { ctx: WebhookContext }): Promise<void> {
   const { ctx } = opts;
-  app.post('/mutate', async (request, reply) => {
+  // A synchronous handler (judging is synchronous): fastify sends what it returns at once, with
+  // no promise and microtask per review; undefined once readReview has answered 400 itself.
+  app.post('/mutate', (request, reply) => {
     const deadline = deadlineOf(request);
     const startedAt = performance.now();
     const review = readReview('mutate', request, reply, ctx, startedAt);
-    if (review === null) return reply;
+    if (review === null) return undefined;
     let outcome: MutateOutcome = judgeMutate(review, ctx.mutation);
     if (deadline.expired()) {
       // Mutation fails open: past the budget, no patch.

@@ -3,7 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ReviewError, parseReview } from '../admission.js';
 import type { AdmissionRequest } from '../admission.js';
-import type { WebhookContext } from '../build-server.js';
+import type { WebhookContext } from '../context.js';
 
 export type Endpoint = 'validate' | 'mutate';
 

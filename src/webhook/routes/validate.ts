@@ -7,18 +7,20 @@ import type { NodeFacts } from '../../core/node.js';
 import type { PodLike } from '../../core/types.js';
 import { deadlineOf } from '../plugins/deadline.js';
 import { readReview } from './read-review.js';
-import type { WebhookContext } from '../build-server.js';
+import type { WebhookContext } from '../context.js';
 
 const LABELS = { endpoint: 'validate' } as const;
 
 export async function validateRoutes(app: FastifyInstance, opts: { ctx: WebhookContext }): Promise<void> {
   const { ctx } = opts;
   const chooseNode = (pod: PodLike | null): NodeFacts => ctx.nodes.factsFor(pod);
-  app.post('/validate', async (request, reply) => {
+  // A synchronous handler (judging is synchronous): fastify sends what it returns at once, with
+  // no promise and microtask per review; undefined once readReview has answered 400 itself.
+  app.post('/validate', (request, reply) => {
     const deadline = deadlineOf(request);
     const startedAt = performance.now();
     const review = readReview('validate', request, reply, ctx, startedAt);
-    if (review === null) return reply;
+    if (review === null) return undefined;
     let outcome: Outcome;
     const policy = ctx.settings.failurePolicy;
     const timedOut = (): Outcome => {
