@@ -178,11 +178,11 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
 export async function runServe(argv: string[], io: Io): Promise<number> {
   const s = serveSettings(argv, io);
   if (s === null) return EXIT_OK;
-  const [{ startServer }, { StaticNodeView, NodeListView, ClusterNodeView }, { WebhookMetrics }, { LogBuffer }] = await Promise.all([
+  const [{ startServer }, { StaticNodeView, NodeListView, ClusterNodeView }, { WebhookMetrics }, { openLogDestination, closeLogDestination }] = await Promise.all([
     import('../webhook/serve.js'),
     import('../webhook/plugins/node-cache.js'),
     import('../webhook/plugins/metrics.js'),
-    import('../webhook/plugins/log-buffer.js'),
+    import('../webhook/plugins/log-destination.js'),
   ]);
   const metrics = new WebhookMetrics({ defaultMetrics: true });
   // The cluster view gets fastify's logger when the app starts it (build-server.ts).
@@ -194,19 +194,22 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
         : new ClusterNodeView({ kubeconfig: s.kubeconfig, metrics });
   if (s.staticNode !== null) metrics.setNodeCacheState('static', 0);
   if (s.staticNodes !== null) metrics.setNodeCacheState('static', s.staticNodes.nodes.length);
-  // One line per review at info: batched writes instead of one write(2) per line.
-  const logs = new LogBuffer();
+  // One line per review at info: pino's asynchronous destination writes them in batches
+  // instead of one write(2) per line.
+  const logs = openLogDestination();
   let running;
   try {
     running = await startServer({ ...s, nodes, metrics, logger: { level: s.logLevel, stream: logs } });
   } catch (err) {
-    logs.close();
+    await closeLogDestination(logs);
     if (err instanceof TlsError) throw new UsageError(err.message);
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE' || e.code === 'EACCES') throw new UsageError(`cannot listen: ${e.message}`);
     throw err;
   }
+  // "listening" out now, not with the next batch: whoever started us may be waiting for it.
+  logs.flush();
   await running.closed;
-  logs.close();
+  await closeLogDestination(logs);
   return EXIT_OK;
 }

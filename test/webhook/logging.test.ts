@@ -1,13 +1,18 @@
-// Review log lines: one per review at info, none built below it (errors always), and the batched
-// destination `oomguard serve` writes them through.
+// Review log lines: one per review at info, none built below it (errors always), and pino's
+// asynchronous destination `oomguard serve` writes them through.
 import t from 'tap';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
 import type { Test } from 'tap';
 import { buildServer } from '../../src/webhook/build-server.js';
-import { LogBuffer } from '../../src/webhook/plugins/log-buffer.js';
+import { closeLogDestination, openLogDestination } from '../../src/webhook/plugins/log-destination.js';
 import { rules } from '../../rules/index.js';
 import type { AnyRule } from '../../rules/index.js';
 import { defineRule } from '../../rules/define-rule.js';
-import { deployment, nodes16Gi, review } from './helpers.js';
+import { deployment, nodes16Gi, repoRoot, review, tmpDir } from './helpers.js';
 
 const noRequest = deployment([{ name: 'app', image: 'x' }]);
 
@@ -32,18 +37,57 @@ t.test('info: one line per review; warn: none; a review that cannot be decided: 
   t.ok(debug.some((l) => l.msg === 'validate: findings'), 'finding messages at debug');
 });
 
-t.test('LogBuffer: lines batched in order, flushed after the delay, when large, and on close', async (t) => {
-  const writes: string[] = [];
-  const buf = new LogBuffer({ sink: (s) => void writes.push(s), delayMs: 1, maxPending: 100 });
-  t.teardown(() => buf.close());
-  buf.write('a\n');
-  buf.write('b\n');
-  t.same(writes, [], 'nothing written while the batch waits');
-  await new Promise((r) => setTimeout(r, 20)); // the 1 ms flush timer fires first
-  t.same(writes, ['a\nb\n'], 'one write for the batch');
-  buf.write('x'.repeat(150));
-  t.same(writes.length, 2, 'a batch past maxPending goes at once');
-  buf.write('c\n');
-  buf.close();
-  t.same(writes, ['a\nb\n', 'x'.repeat(150), 'c\n'], 'close flushes; order kept');
+t.test('the asynchronous destination: lines gathered and written in order, on the periodic flush and at close', async (t) => {
+  const dir = tmpDir('oomguard-logs-');
+  const file = path.join(dir, 'serve.log');
+  const dest = openLogDestination({ dest: file, minLength: 4096, flushEveryMs: 20 });
+  await once(dest, 'ready');
+  const read = () => readFileSync(file, 'utf8');
+  dest.write('a\n');
+  dest.write('b\n');
+  t.equal(read(), '', 'nothing written while below minLength');
+  const until = performance.now() + 2000;
+  while (read() === '' && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+  t.equal(read(), 'a\nb\n', 'a quiet server\'s lines go out on the periodic flush, in one write');
+  const big = `${'x'.repeat(5000)}\n`;
+  dest.write(big);
+  dest.write('c\n');
+  dest.write('d\n');
+  await closeLogDestination(dest);
+  t.equal(read(), `a\nb\n${big}c\nd\n`, 'close writes what is pending; order kept');
+  await closeLogDestination(dest); // idempotent
+});
+
+t.test('a pino logger on it: every review line arrives once the destination is closed', async (t) => {
+  const dir = tmpDir('oomguard-logs-');
+  const file = path.join(dir, 'serve.log');
+  const dest = openLogDestination({ dest: file, flushEveryMs: 60_000 });
+  const app = await buildServer({ logger: { level: 'info', stream: dest }, nodes: nodes16Gi(), mode: 'warn' });
+  const n = 50;
+  for (let i = 0; i < n; i++) {
+    const res = await app.inject({ method: 'POST', url: '/validate?timeout=10s', payload: review(noRequest, { uid: `uid-${i}` }) });
+    t.equal(res.statusCode, 200);
+  }
+  await app.close();
+  await closeLogDestination(dest);
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.same(lines.filter((l) => l.msg === 'validate').map((l) => l.uid), Array.from({ length: n }, (_, i) => `uid-${i}`), 'all lines, in order');
+});
+
+t.test('a crash or process.exit still writes the pending lines (pino flushes at exit)', async (t) => {
+  const dir = tmpDir('oomguard-logs-');
+  const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
+  const module = pathToFileURL(path.join(repoRoot, 'src', 'webhook', 'plugins', 'log-destination.ts')).href;
+  for (const [name, end, code] of [
+    ['crash', "setImmediate(() => { throw new Error('boom'); })", 1],
+    ['exit', 'process.exit(3)', 3],
+  ] as const) {
+    const file = path.join(dir, `${name}.log`);
+    const script = `const { openLogDestination } = await import(${JSON.stringify(module)});
+const d = openLogDestination({ dest: ${JSON.stringify(file)}, flushEveryMs: 60000 });
+d.on('ready', () => { d.write('pending line\\n'); ${end}; });`;
+    const r = spawnSync(process.execPath, [...loader, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    t.equal(r.status, code, `${name}: exit code`);
+    t.equal(readFileSync(file, 'utf8'), 'pending line\n', `${name}: the line below minLength was written`);
+  }
 });

@@ -49,6 +49,12 @@ if (!hasOpenssl()) {
     const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
     const { child, port, exited, output } = await spawnServe(t, [...loader, path.join(fixturesDir, 'serve-entry.ts'), 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--tls-cert', pair.certFile, '--tls-key', pair.keyFile, '--mode', 'enforce', '--node-memory', '16Gi', '--shutdown-delay', '1.5']);
     t.equal((await request({ port, ca: certs.ca, path: '/readyz' })).status, 200);
+    // Review lines gathered by the asynchronous log destination: all of them must be out by the exit.
+    const earlier = 20;
+    for (let i = 0; i < earlier; i++) {
+      const r = await request({ port, ca: certs.ca, path: '/validate?timeout=10s', body: JSON.stringify({ ...fixture('create-prometheus.json'), request: { ...(fixture('create-prometheus.json').request as object), uid: `early-${i}` } }) });
+      t.equal(r.status, 200);
+    }
 
     // A review whose body is half sent when SIGTERM arrives.
     const body = JSON.stringify(fixture('create-prometheus.json'));
@@ -87,7 +93,9 @@ if (!hasOpenssl()) {
     await t.rejects(request({ port, ca: certs.ca, path: '/healthz' }), 'nothing listens any more');
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
     t.ok(lines.every((l) => typeof l.level === 'number' && typeof l.msg === 'string'), 'structured JSON logs');
-    const review = lines.find((l) => l.msg === 'validate');
+    t.same(lines.filter((l) => l.msg === 'validate').map((l) => l.uid).slice(0, earlier), Array.from({ length: earlier }, (_, i) => `early-${i}`), 'every review line written, in order');
+    t.equal(lines.at(-1)?.msg, 'stopped', 'the last line is written before the exit');
+    const review = lines.find((l) => l.msg === 'validate' && l.uid === '705ab4f5-6393-11e8-b7cc-42010a800002');
     t.match(review, { uid: '705ab4f5-6393-11e8-b7cc-42010a800002', decision: 'deny', kind: 'Deployment', object: 'monitoring/prometheus' });
     t.notMatch(stdout, /prom\/prometheus:v2\.14\.0|storage\.tsdb|has no memory request/, 'no object contents or finding text at info level');
   });
