@@ -524,9 +524,18 @@ export function parseGoDuration(text: string): number | null {
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const MAX_TIMEOUT_MS = 30_000;
 
+// The API server sends the same ?timeout= on every request of a webhook: the last one parsed is
+// kept (a pure function of the text), so the common case is one string comparison.
+let lastTimeout: string | null = null;
+let lastBudget = DEFAULT_TIMEOUT_MS;
+
 /** The budget of a request in ms from its ?timeout=, defaulting to the API server's 10 s. */
 export function budgetFrom(timeout: unknown): number {
-  const t = typeof timeout === 'string' ? parseGoDuration(timeout) : null;
-  if (t === null || t <= 0) return DEFAULT_TIMEOUT_MS;
-  return Math.min(t, MAX_TIMEOUT_MS);
+  if (typeof timeout !== 'string') return DEFAULT_TIMEOUT_MS;
+  if (timeout === lastTimeout) return lastBudget;
+  const t = parseGoDuration(timeout);
+  const budget = t === null || t <= 0 ? DEFAULT_TIMEOUT_MS : Math.min(t, MAX_TIMEOUT_MS);
+  lastTimeout = timeout;
+  lastBudget = budget;
+  return budget;
 }

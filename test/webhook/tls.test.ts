@@ -155,6 +155,46 @@ if (!hasOpenssl()) {
     t.equal(after.status, 200, 'and the server still answers');
   });
 
+  t.test('keep-alive: each request on a connection gets the whole budget; a later one that dribbles is cut off', async (t) => {
+    // requestTimeout 400 ms, a long idle timeout: only the body guard can close the connection.
+    const server = await listen({ tls: { certFile: certs.pair('one').certFile, keyFile: certs.pair('one').keyFile }, nodes: nodes16Gi(), connectionTimeout: 60_000, requestTimeout: 400 });
+    t.teardown(() => server.close());
+    const body = JSON.stringify(fixture('create-prometheus.json'));
+    const head = `POST /validate?timeout=10s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    const s = tls.connect({ host: '127.0.0.1', port: server.port, ca: certs.ca, servername: 'localhost' });
+    s.on('error', () => {});
+    let received = '';
+    s.on('data', (d) => (received += d));
+    const closed = new Promise<number>((resolve) => s.on('close', () => resolve(Date.now())));
+    const answers = (n: number) =>
+      new Promise<void>((resolve, reject) => {
+        const check = setInterval(() => {
+          if ((received.match(/HTTP\/1\.1 200/g) ?? []).length >= n) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 10);
+        setTimeout(() => reject(new Error(`no answer ${n}: ${received.slice(-200)}`)), 5000).unref();
+      });
+    await new Promise<void>((resolve) => s.once('secureConnect', () => resolve()));
+    s.write(head + body);
+    await answers(1);
+    // Idle for longer than the request budget: a complete request is never cut off.
+    await new Promise((r) => setTimeout(r, 700));
+    t.notOk(s.destroyed, 'an idle keep-alive connection is left alone');
+    s.write(head + body);
+    await answers(2);
+    t.pass('the second request on the connection is answered');
+    // A third request whose body never completes: cut off once its own budget is spent.
+    const started = Date.now();
+    s.write(head + body.slice(0, 100));
+    const timer = setInterval(() => s.write(' '), 100);
+    const at = await closed;
+    clearInterval(timer);
+    t.ok(at - started >= 300 && at - started < 5000, `the dribbling request is cut off after its own budget (${at - started} ms)`);
+    t.equal((received.match(/HTTP\/1\.1 200/g) ?? []).length, 2);
+  });
+
   t.test('metrics on a separate plain-HTTP port', async (t) => {
     const running = await startServer({
       host: '127.0.0.1',
