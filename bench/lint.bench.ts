@@ -1,114 +1,138 @@
-// `npm run bench`: lint speed and memory as ratios to baselines measured in the same run.
-//  1. corpus: reading + js-yaml loadAll of every file (the floor any linter pays) vs oomguard's
-//     whole lint of the same files in-process (read, parse with positions, model, rules, report).
-//     Target: at most 2x (aim 1.3x).
-//  2. peak memory of `oomguard lint <corpus> --format json` in a child process (target < 300 MB).
-//  3. start-up: wall time of `oomguard lint one.yaml` vs `node -e 0` (aim: under 150 ms).
+// `npm run bench` (first part): lint speed, start-up and memory as ratios to baselines measured in
+// the same run. Every measurement is a whole process on both sides: an in-process baseline would
+// share the JIT, the heap and the loaded modules with what it is compared to, and mislead.
+//  (a) `oomguard lint CORPUS --format json --concurrency off` vs a process that only reads the
+//      same files and parses them with js-yaml's loadAll (dist/bench/parse-only.js): <= 1.3x.
+//  (b) the same lint with worker threads (the default, --concurrency auto) vs that single-threaded
+//      parse-only process: <= 1.0x (on a machine with at least 2 cores).
+//  (c) start-up: `oomguard lint one.yaml` vs `node -e 0`: <= 2x.
+//  (d) peak memory (maxRSS, worker threads included) of the corpus lint with workers: < 300 MB.
+// The processes take turns within each round, and each figure is the median over the rounds, so
+// that drift on a shared machine hits both sides alike. Each line prints its target and PASS/MISS.
 // Usage: node dist/bench/lint.bench.js [CORPUS_DIR] (default ../shared/corpus)
-import { readFileSync, statSync, existsSync } from 'node:fs';
+//   OOMGUARD_BENCH_LINT_ROUNDS (default 7) rounds for (a), (b) and (d); 15 for (c).
+import { existsSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { loadAll } from 'js-yaml';
-import { main } from '../src/cli/main.js';
 import { listManifests, median } from './helpers.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const here = path.dirname(fileURLToPath(import.meta.url));
+// dist/bench/ when built (the only way it runs: it spawns the built CLI and scripts).
+const root = path.resolve(here, '..', '..');
 const corpus = path.resolve(process.argv[2] ?? path.join(root, '..', 'shared', 'corpus'));
+const ROUNDS = Number(process.env.OOMGUARD_BENCH_LINT_ROUNDS ?? 7);
 
-function baseline(files: string[]): number {
+const bin = path.join(root, 'bin', 'oomguard.js');
+const parseOnly = path.join(here, 'parse-only.js');
+const reportPeakRss = path.join(here, 'report-peak-rss.js');
+
+interface ProcessRun {
+  ms: number;
+  /** Peak RSS in KB, from report-peak-rss.js on fd 3; null when the process did not report it. */
+  peakRssKb: number | null;
+}
+
+/** Runs `node ARGS` to completion (stdout discarded, as a redirect to a file would cost nothing). */
+function runNode(args: string[], measureRss = false): ProcessRun {
+  const nodeArgs = measureRss ? ['--import', reportPeakRss, ...args] : args;
   const start = performance.now();
-  let docs = 0;
-  for (const f of files) {
-    const text = readFileSync(f, 'utf8');
-    try {
-      loadAll(text, (d) => {
-        if (d !== null && d !== undefined) docs++;
-      });
-    } catch {
-      // Broken files (the corpus has a few) cost the baseline what it parsed before the error.
-    }
+  const r = spawnSync(process.execPath, nodeArgs, {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  const ms = performance.now() - start;
+  if (r.error !== undefined) throw r.error;
+  // lint exits 1 or 2 on a corpus with findings and broken files (reported on stdout); anything on
+  // stderr (a usage error, a crash) means the run did not measure a lint.
+  if (r.status === null || r.status === 3 || String(r.stderr) !== '' || (r.status !== 0 && !args.includes('lint'))) {
+    throw new Error(`node ${args.join(' ')} failed (${r.status ?? r.signal}): ${String(r.stderr).slice(0, 500)}`);
   }
-  if (docs === 0) throw new Error('no documents parsed');
-  return performance.now() - start;
+  const reported = Number.parseInt(String(r.output[3] ?? ''), 10);
+  return { ms, peakRssKb: Number.isFinite(reported) ? reported : null };
 }
 
-const quiet = {
-  stdout: () => {},
-  stderr: () => {},
-  readStdin: async () => '',
-  cwd: root,
-  color: false,
-  env: {},
-};
-
-async function lintInProcess(dir: string): Promise<number> {
-  const start = performance.now();
-  await main(['lint', dir, '--format', 'json', '--node-memory', '16Gi'], quiet);
-  return performance.now() - start;
+function verdict(pass: boolean): string {
+  return pass ? 'PASS' : 'MISS';
 }
 
-async function corpusBench(): Promise<void> {
+function spread(xs: number[]): string {
+  return `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)} ms`;
+}
+
+function corpusBench(): void {
   const files = listManifests(corpus);
   const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
-  console.log(`corpus: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB (${corpus})`);
-  // Warm up both paths (JIT, file cache), then alternate runs so drift hits both alike.
-  baseline(files);
-  await lintInProcess(corpus);
-  const base: number[] = [];
-  const lint: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    base.push(baseline(files));
-    lint.push(await lintInProcess(corpus));
+  const cores = availableParallelism();
+  console.log(`corpus: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB (${corpus}); ${cores} cores; ${ROUNDS} rounds, medians`);
+  const lint = ['lint', corpus, '--format', 'json'];
+  const sides = {
+    parse: () => runNode([parseOnly, corpus]),
+    single: () => runNode([bin, ...lint, '--concurrency', 'off']),
+    workers: () => runNode([bin, ...lint], true),
+  };
+  // One warm-up round: the file cache, not the processes, is what it warms.
+  for (const run of Object.values(sides)) run();
+  const times = { parse: [] as number[], single: [] as number[], workers: [] as number[] };
+  const peaks: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate the order so that no side always runs right after the same one.
+    const order = (['parse', 'single', 'workers'] as const).map((_, i, all) => all[(i + round) % all.length]);
+    for (const side of order) {
+      const r = sides[side]();
+      times[side].push(r.ms);
+      if (side === 'workers' && r.peakRssKb !== null) peaks.push(r.peakRssKb);
+    }
   }
-  const b = median(base);
-  const l = median(lint);
-  console.log(`  read + js-yaml loadAll (baseline): ${b.toFixed(0)} ms`);
-  console.log(`  oomguard lint (in-process, json):  ${l.toFixed(0)} ms`);
-  console.log(`  ratio: ${(l / b).toFixed(2)}x   (target <= 2.0x, aim 1.3x)`);
-}
-
-function childPeakMemory(): void {
-  const script = `
-    const { main } = await import(${JSON.stringify(path.join(root, 'dist', 'src', 'cli', 'main.js'))});
-    const io = { stdout: () => {}, stderr: () => {}, readStdin: async () => '', cwd: process.cwd(), color: false, env: {} };
-    await main(['lint', ${JSON.stringify(corpus)}, '--format', 'json'], io);
-    process.stdout.write(String(process.resourceUsage().maxRSS));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-  const base = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS))'], {
-    encoding: 'utf8',
-  });
-  const kb = Number(r.stdout.trim());
-  const baseKb = Number(base.stdout.trim());
-  console.log(`peak memory (maxRSS) linting the corpus: ${(kb / 1024).toFixed(0)} MB (target < 300 MB); bare node: ${(baseKb / 1024).toFixed(0)} MB; ratio ${(kb / baseKb).toFixed(2)}x`);
+  const parse = median(times.parse);
+  const single = median(times.single);
+  const workers = median(times.workers);
+  console.log(`  parse-only process (read + js-yaml loadAll): ${parse.toFixed(0)} ms (${spread(times.parse)})`);
+  console.log(`  lint --concurrency off:                      ${single.toFixed(0)} ms (${spread(times.single)})`);
+  console.log(`  lint (worker threads, default):              ${workers.toFixed(0)} ms (${spread(times.workers)})`);
+  const a = single / parse;
+  const b = workers / parse;
+  console.log(`  (a) lint single-threaded / parse-only: ${a.toFixed(2)}x   target <= 1.30x   ${verdict(a <= 1.3)}`);
+  console.log(`  (b) lint with workers / parse-only:    ${b.toFixed(2)}x   target <= 1.00x   ${verdict(b <= 1.0)}${cores < 2 ? ' (one core: workers cannot help)' : ''}`);
+  if (peaks.length === 0) {
+    console.log('  (d) peak memory: not reported by the child process   MISS');
+  } else {
+    const peakMb = Math.max(...peaks) / 1024;
+    console.log(`  (d) peak RSS, lint with workers: ${peakMb.toFixed(0)} MB (largest of ${peaks.length} runs; median ${(median(peaks) / 1024).toFixed(0)} MB)   target < 300 MB   ${verdict(peakMb < 300)}`);
+  }
 }
 
 function startupBench(): void {
   const one = path.join(root, 'examples', 'prometheus.yaml');
-  const bin = path.join(root, 'bin', 'oomguard.js');
-  const time = (args: string[]) => {
-    const start = performance.now();
-    spawnSync(process.execPath, args, { stdio: 'ignore' });
-    return performance.now() - start;
-  };
-  time(['-e', '0']);
-  time([bin, 'lint', one]);
+  const sides = { node: () => runNode(['-e', '0']).ms, lint: () => runNode([bin, 'lint', one]).ms };
+  sides.node();
+  sides.lint();
   const node: number[] = [];
-  const cli: number[] = [];
-  for (let i = 0; i < 11; i++) {
-    node.push(time(['-e', '0']));
-    cli.push(time([bin, 'lint', one]));
+  const lint: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    if (i % 2 === 0) {
+      node.push(sides.node());
+      lint.push(sides.lint());
+    } else {
+      lint.push(sides.lint());
+      node.push(sides.node());
+    }
   }
-  const n = median(node);
-  const c = median(cli);
-  console.log(`start-up: oomguard lint one.yaml ${c.toFixed(0)} ms (aim < 150 ms); node -e 0 ${n.toFixed(0)} ms; ratio ${(c / n).toFixed(2)}x`);
+  const ratio = median(lint) / median(node);
+  console.log(`start-up: oomguard lint one.yaml ${median(lint).toFixed(0)} ms (${spread(lint)}); node -e 0 ${median(node).toFixed(0)} ms (${spread(node)})`);
+  console.log(`  (c) start-up / node -e 0: ${ratio.toFixed(2)}x   target <= 2.00x   ${verdict(ratio <= 2)}`);
 }
 
+if (!existsSync(path.join(root, 'dist', 'src', 'cli', 'main.js'))) {
+  throw new Error('dist/ is missing: run `npm run build` (npm run bench does it first)');
+}
 if (!existsSync(corpus)) {
-  console.log(`corpus not found at ${corpus}: skipping the corpus and memory benchmarks (pass a folder of manifests)`);
+  console.log(`corpus not found at ${corpus}: skipping (a), (b) and (d) (pass a folder of manifests)`);
 } else {
-  await corpusBench();
-  childPeakMemory();
+  corpusBench();
 }
 startupBench();
