@@ -16,12 +16,18 @@ import {
 import { defaultNodeFacts } from '../core/node.js';
 import type { NodeFacts } from '../core/node.js';
 import type { FeatureGates } from '../core/types.js';
-import { objectsByFile, readInputs } from '../input/read.js';
+import { collectInputs, objectsByFile, readInputs, readStdinInput } from '../input/read.js';
+import { fileLinter } from './lint-files.js';
+import type { FileLintSettings, FileOutcome, ObjectCounts } from './lint-files.js';
+import { countReport } from '../output/common.js';
+import { assembleJson } from '../output/json.js';
+import { lintInWorkers, parseConcurrency, threadPlan } from './lint-threads.js';
+import type { Concurrency } from './lint-threads.js';
 import { lintObjects } from '../engine/lint.js';
 import { nodeMemoryFacts, resolveNodeFromFile } from './node-file.js';
 import type { fixUntilStable } from '../engine/rewrite.js';
 import type { InputError, ReadResult, SourceObject } from '../input/types.js';
-import type { LintReport } from '../engine/types.js';
+import type { LintReport, ReportedObject } from '../engine/types.js';
 
 const FORMATS = ['text', 'json', 'sarif', 'junit', 'github'] as const;
 type Format = (typeof FORMATS)[number];
@@ -43,6 +49,12 @@ Options:
   --format FORMAT             text, json, sarif, junit or github (default text)
   --color / --no-color        Force colour on or off (default: on for a terminal)
   --max-file-size BYTES       Skip larger files with an error (default 8388608)
+  --concurrency auto|off|N    Threads that parse and lint files: auto (default) uses one per core
+                              (the main thread and a worker thread per other core) for inputs of
+                              4 MiB or more, and the main thread alone for smaller ones; off: the
+                              main thread alone; N: N worker threads (at most one per file). The
+                              report is the same in every case. Standard input and --fix always
+                              run in the main thread
   --fix                       Apply the fixes that findings offer, rewriting the files in place
                               (comments, order and quoting kept), then report what remains
 
@@ -63,6 +75,7 @@ interface Settings {
   paths: string[];
   maxFileBytes: number;
   fix: boolean;
+  concurrency: Concurrency;
 }
 
 function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Settings | null {
@@ -79,6 +92,7 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
       'no-color': { type: 'boolean' },
       'max-file-size': { type: 'string' },
       fix: { type: 'boolean' },
+      concurrency: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     command,
@@ -96,6 +110,7 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
     throw new UsageError(`unknown --format "${v.format}" (expected ${command === 'explain' ? 'text or json' : FORMATS.join(', ')})`);
   }
   const maxBytes = maxFileBytes(v['max-file-size']);
+  const concurrency = parseConcurrency(v.concurrency);
   const config = loadConfigOption(v.config, io.cwd);
 
   let kubernetesVersion: string;
@@ -122,19 +137,109 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
   const fix = v.fix === true;
   if (fix && command === 'explain') throw new UsageError('--fix is an option of lint, not explain');
   if (fix && paths.includes('-')) throw new UsageError('--fix rewrites files and cannot rewrite standard input (oomguard fix - prints a fixed copy)');
-  return { kubernetesVersion, gates, node, config, format, color, paths, maxFileBytes: maxBytes, fix };
+  return { kubernetesVersion, gates, node, config, format, color, paths, maxFileBytes: maxBytes, fix, concurrency };
 }
 
 export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain'): Promise<number> {
   const s = settingsFrom(argv, io, command);
   if (s === null) return EXIT_OK;
 
+  const run = s.fix ? await lintWithFixes(s, io) : await lintFiles(s, io);
+  const { report, counts } = run;
+  if (run.objectsJson !== null) {
+    io.stdout(assembleJson({ ...report, objects: run.objectsJson, counts: { ...counts, inputErrors: report.errors.length } }));
+  } else {
+    io.stdout(await render(report, s, command));
+  }
+
+  if (report.errors.length > 0) return EXIT_INPUT;
+  if (command === 'explain') return EXIT_OK;
+  return counts.errors > 0 ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/** What a lint produced: the report and its counts, and with --format json its objects already rendered. */
+interface LintRun {
+  /** With `objectsJson`, `objects` is empty: the objects were kept only as text. */
+  report: LintReport;
+  /** Each object's part of the JSON report (objectJsonText), in order; null when not rendered yet. */
+  objectsJson: string[] | null;
+  counts: ObjectCounts;
+}
+
+/**
+ * Lints file by file (fileLinter), keeping only what the report needs of each. The report lists
+ * objects in input order, and errors as reading and parsing errors (in input order) first, then
+ * the errors found while linting (in object order).
+ */
+async function lintFiles(s: Settings, io: Io): Promise<LintRun> {
+  // The paths collectInputs asks about are absolute already.
+  const items = collectInputs(s.paths, { cwd: io.cwd, exclude: (abs: string) => s.config.isExcluded(abs) });
+  const settings: FileLintSettings = {
+    kubernetesVersion: s.kubernetesVersion,
+    featureGates: s.gates,
+    node: s.node,
+    ruleSettings: s.config.ruleSettings,
+    maxFileBytes: s.maxFileBytes,
+    renderJson: s.format === 'json',
+  };
+  const linter = fileLinter(settings);
+  const files = items.flatMap((item) => (item.kind === 'file' ? [item.file] : []));
+  // Files linted by worker threads, by their index in `files`; null: each is linted below, in turn.
+  let threaded: FileOutcome[] | null = null;
+  const plan = threadPlan(s.concurrency, files);
+  if (plan.workers > 0) {
+    const result = await lintInWorkers(files, settings, plan, linter.lintFile);
+    for (const warning of result.warnings) io.stderr(`oomguard: ${warning}\n`);
+    threaded = result.outcomes;
+  }
+  if (io.env.OOMGUARD_DEBUG) {
+    const workers = `${plan.workers} worker thread${plan.workers === 1 ? '' : 's'}`;
+    const where = plan.workers === 0 ? 'the main thread' : plan.mainThreadLints ? `the main thread and ${workers}` : workers;
+    io.stderr(`oomguard: debug: linting ${files.length} file${files.length === 1 ? '' : 's'} in ${where} (--concurrency ${s.concurrency})\n`);
+  }
+
+  const inputErrors: InputError[] = [];
+  const lintErrors: InputError[] = [];
+  const objects: ReportedObject[] = [];
+  const objectsJson: string[] = [];
+  const counts: ObjectCounts = { objects: 0, workloads: 0, errors: 0, warnings: 0, infos: 0 };
+  let fileIndex = 0;
+  for (const item of items) {
+    if (item.kind === 'error') {
+      inputErrors.push(item.error);
+      continue;
+    }
+    let outcome: FileOutcome;
+    if (item.kind === 'stdin') {
+      // Standard input is always linted in the main thread: it is read here, and only once.
+      outcome = linter.lintInput(await readStdinInput(io.readStdin, { maxFileBytes: s.maxFileBytes }));
+    } else {
+      outcome = threaded !== null ? threaded[fileIndex] : linter.lintFile(item.file);
+      fileIndex++;
+    }
+    for (const e of outcome.inputErrors) inputErrors.push(e);
+    for (const o of outcome.objects) objects.push(o);
+    for (const o of outcome.objectsJson) objectsJson.push(o);
+    for (const e of outcome.lintErrors) lintErrors.push(e);
+    for (const key of COUNTED) counts[key] += outcome.counts[key];
+  }
+  return {
+    report: { kubernetesVersion: s.kubernetesVersion, node: s.node, objects, errors: [...inputErrors, ...lintErrors] },
+    objectsJson: settings.renderJson ? objectsJson : null,
+    counts,
+  };
+}
+
+const COUNTED = ['objects', 'workloads', 'errors', 'warnings', 'infos'] as const satisfies readonly (keyof ObjectCounts)[];
+
+/** `lint --fix`: every file is read (with its text) before any is rewritten. */
+async function lintWithFixes(s: Settings, io: Io): Promise<LintRun> {
   const input = await readInputs(s.paths, {
     cwd: io.cwd,
     stdin: io.readStdin,
     maxFileBytes: s.maxFileBytes,
     exclude: (file: string) => s.config.isExcluded(path.resolve(io.cwd, file)),
-    keepSources: s.fix,
+    keepSources: true,
   });
   const lintOptions = {
     kubernetesVersion: s.kubernetesVersion,
@@ -144,7 +249,7 @@ export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain
     ruleSettings: s.config.ruleSettings,
   };
   const inputErrors = [...input.errors];
-  const objects = s.fix ? await applyFixes(input, inputErrors, (o) => lintObjects(o, lintOptions).objects, io) : input.objects;
+  const objects = await applyFixes(input, inputErrors, (o) => lintObjects(o, lintOptions).objects, io);
   const result = lintObjects(objects, lintOptions);
   const report: LintReport = {
     kubernetesVersion: s.kubernetesVersion,
@@ -152,12 +257,7 @@ export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain
     objects: result.objects,
     errors: [...inputErrors, ...result.errors],
   };
-  io.stdout(await render(report, s, command));
-
-  if (report.errors.length > 0) return EXIT_INPUT;
-  if (command === 'explain') return EXIT_OK;
-  const hasError = report.objects.some((o) => o.findings.some((f) => f.severity === 'error'));
-  return hasError ? EXIT_FINDINGS : EXIT_OK;
+  return { report, objectsJson: null, counts: countReport(report) };
 }
 
 /**

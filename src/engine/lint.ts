@@ -17,7 +17,7 @@ import { locatePod } from './extract-workloads.js';
 import type { PodLocation } from './extract-workloads.js';
 import { pointerToField } from './pointer.js';
 import { isSuppressed, suppressedRules } from './suppress.js';
-import type { Finding, ObjectReport, Severity, SeverityOrOff, Workload } from './types.js';
+import type { Finding, ObjectReport, ReportedObject, Severity, SeverityOrOff, SourceRef, Workload } from './types.js';
 
 export interface RuleSetting {
   severity: SeverityOrOff;
@@ -215,4 +215,27 @@ export function prepareLinter(settings: LinterSettings): Linter {
 
 export function lintObjects(objects: readonly SourceObject[], opts: LintOptions): LintResult {
   return prepareLinter(opts).lint(objects, opts.node);
+}
+
+/**
+ * What the reports need of an object report, without the parsed object and pods it holds: a lint
+ * of many files keeps only this per object (memory), and worker threads send only this back
+ * (structured clone). The output of every format is the same as for the full report.
+ */
+export function reportedObject(report: ObjectReport): ReportedObject {
+  const s = report.source;
+  const source: SourceRef = { file: s.file, document: s.document, itemPointer: s.itemPointer, line: s.line };
+  const out: ReportedObject = {
+    source,
+    apiVersion: report.apiVersion,
+    kind: report.kind,
+    name: report.name,
+    namespace: report.namespace,
+    findings: report.findings,
+  };
+  const w = report.workload;
+  if (w !== undefined) {
+    out.workload = { source, apiVersion: w.apiVersion, kind: w.kind, name: w.name, namespace: w.namespace, analysis: w.analysis };
+  }
+  return out;
 }

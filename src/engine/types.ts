@@ -53,10 +53,38 @@ export interface ObjectReport {
   findings: Finding[];
 }
 
+/**
+ * Where an object was read, without its content: all that reports print of its source. Cheap to
+ * keep for thousands of objects and to pass between threads (no parsed object, no positions).
+ */
+export type SourceRef = Pick<SourceObject, 'file' | 'document' | 'itemPointer' | 'line'>;
+
+/** What reports show of a workload: its identity and the model's result (a Workload is one). */
+export interface ReportedWorkload {
+  source: SourceRef;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace: string | null;
+  analysis: PodResult;
+}
+
+/** What reports show of an object (an ObjectReport is one): see reportedObject in lint.ts. */
+export interface ReportedObject {
+  source: SourceRef;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace: string | null;
+  workload?: ReportedWorkload;
+  findings: Finding[];
+}
+
+/** What the output adapters render. */
 export interface LintReport {
   kubernetesVersion: string;
   node: NodeFacts;
-  objects: ObjectReport[];
+  objects: ReportedObject[];
   errors: InputError[];
 }
 

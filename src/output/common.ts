@@ -1,6 +1,6 @@
 // Helpers shared by the output adapters. Pure: no I/O, no process access.
 import type { InputError } from '../input/types.js';
-import type { LintReport, ObjectReport, Severity } from '../engine/types.js';
+import type { LintReport, ReportedObject, Severity } from '../engine/types.js';
 
 /** Counts behind every format's summary. */
 export interface ReportCounts {
@@ -43,7 +43,7 @@ export function countReport(report: LintReport): ReportCounts {
 }
 
 /** `Deployment monitoring/prometheus`, or `ConfigMap settings` without a namespace. */
-export function objectLabel(o: Pick<ObjectReport, 'kind' | 'namespace' | 'name'>): string {
+export function objectLabel(o: Pick<ReportedObject, 'kind' | 'namespace' | 'name'>): string {
   const kind = o.kind === '' ? '(no kind)' : o.kind;
   return o.namespace === null ? `${kind} ${o.name}` : `${kind} ${o.namespace}/${o.name}`;
 }
@@ -73,7 +73,7 @@ export function filesInOrder(report: LintReport): string[] {
 
 export interface FileGroup {
   file: string;
-  objects: ObjectReport[];
+  objects: ReportedObject[];
   errors: InputError[];
 }
 

@@ -16,7 +16,7 @@
 import { formatBytes } from '../core/quantity.js';
 import type { NodeFacts } from '../core/node.js';
 import type { ContainerResult } from '../core/types.js';
-import type { LintReport, Workload } from '../engine/types.js';
+import type { LintReport, ReportedWorkload } from '../engine/types.js';
 import { objectLabel, oneLine, padEnd, padStart, palette, plural } from './common.js';
 import { nodeFooter } from './footer.js';
 
@@ -41,7 +41,7 @@ function firstKilled(containers: ContainerResult[]): ContainerResult {
 }
 
 /** One sentence explaining the workload's highest oom_score_adj. */
-export function explainNote(w: Workload, node: NodeFacts): string {
+export function explainNote(w: ReportedWorkload, node: NodeFacts): string {
   const a = w.analysis;
   const g = a.guaranteedOomScoreAdj;
   const fromStatus = a.qosSource === 'status' ? ' (QoS class taken from status.qosClass)' : '';
@@ -104,7 +104,7 @@ export function explainNote(w: Workload, node: NodeFacts): string {
   return `${c.oomScoreAdj} (${who}): Burstable${fromStatus}; highest score in this workload.`;
 }
 
-function workloadHeading(w: Workload): string {
+function workloadHeading(w: ReportedWorkload): string {
   const item = w.source.itemPointer === '' ? '' : `, ${w.source.itemPointer}`;
   return `${objectLabel(w)} (${w.source.file}, line ${w.source.line}${item})`;
 }

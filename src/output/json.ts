@@ -27,10 +27,11 @@
 //   error finding and one input error, and summary.errors 1). Input errors are counted in
 //   summary.inputErrors. So: exit code 1 ⇔ summary.errors > 0; exit code 2 ⇔ summary.inputErrors > 0
 //   (or bad usage).
-import type { LintReport, ObjectReport, Finding } from '../engine/types.js';
+import type { LintReport, ReportedObject, Finding } from '../engine/types.js';
 import type { InputError } from '../input/types.js';
 import type { NodeFacts } from '../core/node.js';
 import { bigintToJson, countReport } from './common.js';
+import type { ReportCounts } from './common.js';
 
 export const JSON_SCHEMA_VERSION = 1;
 
@@ -63,7 +64,7 @@ function findingJson(f: Finding): Json {
   return out;
 }
 
-function objectJson(o: ObjectReport): Json {
+function objectJson(o: ReportedObject): Json {
   const out: { [k: string]: Json } = {
     file: o.source.file,
     document: o.source.document,
@@ -95,13 +96,51 @@ function errorJson(e: InputError): Json {
 
 /** The report as JSON text (2-space indentation, trailing newline). */
 export function formatJson(report: LintReport): string {
-  const c = countReport(report);
+  return assembleJson({
+    kubernetesVersion: report.kubernetesVersion,
+    node: report.node,
+    objects: report.objects.map(objectJsonText),
+    errors: report.errors,
+    counts: countReport(report),
+  });
+}
+
+/**
+ * One object as it appears in the report's `objects` array: its JSON at that depth of
+ * indentation, without the indentation of its first line or a separating comma. A lint of many
+ * files renders each object as soon as it is linted (in worker threads: in parallel, and a string
+ * is far cheaper to send back than the objects it is made from), then assembleJson joins them.
+ */
+export function objectJsonText(o: ReportedObject): string {
+  // A replacer only matters for a bigint inside a rule's fix value (rules should not produce one),
+  // and calling one for every value made rendering a third slower: use it only then.
+  const replacer = o.findings.some((f) => f.fix !== undefined && containsBigint(f.fix)) ? bigintReplacer : undefined;
+  // JSON text has no raw line breaks inside strings: every one is between values, so indenting
+  // after each gives what JSON.stringify of the whole report would.
+  return JSON.stringify(objectJson(o), replacer, 2).replaceAll('\n', `\n${OBJECT_INDENT}`);
+}
+
+const OBJECT_INDENT = '    ';
+const EMPTY_OBJECTS = '\n  "objects": [],\n';
+
+/** What assembleJson needs: the report with its objects already rendered by objectJsonText. */
+export interface JsonReportParts {
+  kubernetesVersion: string;
+  node: NodeFacts;
+  objects: readonly string[];
+  errors: readonly InputError[];
+  counts: Pick<ReportCounts, 'objects' | 'workloads' | 'errors' | 'warnings' | 'infos' | 'inputErrors'>;
+}
+
+/** The JSON report from its parts: exactly what JSON.stringify of the whole report gives. */
+export function assembleJson(parts: JsonReportParts): string {
+  const c = parts.counts;
   const doc: Json = {
     schemaVersion: JSON_SCHEMA_VERSION,
-    kubernetesVersion: report.kubernetesVersion,
-    node: nodeJson(report.node),
-    objects: report.objects.map(objectJson),
-    errors: report.errors.map(errorJson),
+    kubernetesVersion: parts.kubernetesVersion,
+    node: nodeJson(parts.node),
+    objects: [],
+    errors: parts.errors.map(errorJson),
     summary: {
       objects: c.objects,
       workloads: c.workloads,
@@ -111,6 +150,21 @@ export function formatJson(report: LintReport): string {
       inputErrors: c.inputErrors,
     },
   };
-  // The replacer only matters for a bigint inside a rule's fix value (rules should not produce one).
-  return `${JSON.stringify(doc, (_key, value: unknown) => (typeof value === 'bigint' ? bigintToJson(value) : value), 2)}\n`;
+  const text = JSON.stringify(doc, null, 2);
+  if (parts.objects.length === 0) return `${text}\n`;
+  // The only line that starts with two spaces and "objects" is the top-level key: deeper keys are
+  // indented further, and strings hold no raw line breaks.
+  const at = text.indexOf(EMPTY_OBJECTS);
+  const objects = `\n  "objects": [\n${OBJECT_INDENT}${parts.objects.join(`,\n${OBJECT_INDENT}`)}\n  ],\n`;
+  return `${text.slice(0, at)}${objects}${text.slice(at + EMPTY_OBJECTS.length)}\n`;
+}
+
+function bigintReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? bigintToJson(value) : value;
+}
+
+function containsBigint(v: unknown): boolean {
+  if (typeof v === 'bigint') return true;
+  if (typeof v !== 'object' || v === null) return false;
+  return Object.values(v).some(containsBigint);
 }

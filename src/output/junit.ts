@@ -19,7 +19,7 @@
 // - No timestamps or durations: the same input gives the same bytes.
 // - Text is escaped for XML 1.0; characters XML 1.0 cannot carry (most C0 controls, lone
 //   surrogates, U+FFFE/U+FFFF) are written as the visible text \uXXXX.
-import type { Finding, LintReport, ObjectReport } from '../engine/types.js';
+import type { Finding, LintReport, ReportedObject } from '../engine/types.js';
 import type { InputError } from '../input/types.js';
 import { groupByFile, objectLabel } from './common.js';
 
@@ -52,7 +52,7 @@ function findingLine(f: Finding): string {
   return `line ${f.line}: ${f.severity} ${f.rule}${container}: ${f.message}`;
 }
 
-function objectCase(o: ObjectReport, name: string, indent: string): { xml: string; failed: boolean } {
+function objectCase(o: ReportedObject, name: string, indent: string): { xml: string; failed: boolean } {
   const errors = o.findings.filter((f) => f.severity === 'error');
   const others = o.findings.filter((f) => f.severity !== 'error');
   const open = `${indent}<testcase${attrs([

@@ -18,7 +18,7 @@
 // (even for an empty report: "no problems") and ends with the Kubernetes version and node memory
 // the numbers were computed for. ANSI colour only with `color: true`; text taken from manifests
 // is reduced to one line without control characters, so it cannot move the cursor.
-import type { LintReport, ObjectReport, Severity } from '../engine/types.js';
+import type { LintReport, ReportedObject, Severity } from '../engine/types.js';
 import type { InputError } from '../input/types.js';
 import {
   colorSeverity,
@@ -48,7 +48,7 @@ interface Row {
 
 const SEVERITY_WIDTH = 'warning'.length;
 
-function findingRows(o: ObjectReport): Row[] {
+function findingRows(o: ReportedObject): Row[] {
   return o.findings
     .map((f, i) => ({ f, i }))
     .sort((a, b) => a.f.line - b.f.line || a.i - b.i)
