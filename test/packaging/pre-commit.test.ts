@@ -12,7 +12,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import type { SpawnSyncOptions } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,8 +71,15 @@ if (preCommit.code !== 0 || git.code !== 0) {
   writeFileSync(path.join(sample, 'package.json'), '{"name": "sample", "private": true}\n');
   for (const args of [['init', '-q'], ['add', '-A']]) run('git', [...gitId, ...args], { cwd: sample });
 
+  // pre-commit's node hooks run on the "system" Node.js through nodeenv, which takes `nodejs` from
+  // PATH before `node`: Debian's /usr/bin/nodejs would win over the Node.js running these tests
+  // (the registry's Node.js packages ship only `node`). Both names go first on PATH, pointing here.
+  const nodeBin = path.join(work, 'node-bin');
+  mkdirSync(nodeBin);
+  for (const name of ['node', 'nodejs']) symlinkSync(process.execPath, path.join(nodeBin, name));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    PATH: `${nodeBin}${path.delimiter}${process.env.PATH ?? '/usr/bin:/bin'}`,
     PRE_COMMIT_HOME: path.join(work, 'cache'),
     PRE_COMMIT_COLOR: 'never',
     npm_config_prefer_offline: 'true',
