@@ -436,7 +436,11 @@ export function explainReport(r: KernelReport, ctx: ExplainContext): WhodunitEve
   // 3. Trigger and victim.
   if (r.trigger !== null && v !== null) {
     if (r.trigger.pid !== null && r.trigger.pid === v.pid) s.push(`The trigger, the task whose allocation failed, was the victim itself.`);
-    else if (r.trigger.pid !== null) s.push(`The trigger, the task whose allocation failed, was ${who(r.trigger)}; it is not the victim: the kernel kills by badness, not the allocating task.`);
+    else if (r.trigger.pid !== null && r.tasks.length > 0 && r.trigger.process === v.process && !r.tasks.some((t) => t.pid === r.trigger!.pid || t.tgid === r.trigger!.pid)) {
+      // dump_tasks lists one row per process (its thread-group leader), so a pid missing from a
+      // table that is there is a thread; with the victim's name it may be one of the victim's own.
+      s.push(`The trigger, the task whose allocation failed, was ${who(r.trigger)}, a thread the task table does not list (it lists processes); with the victim's name it may be a thread of the victim itself. Either way the kernel kills by badness, not the allocating task.`);
+    } else if (r.trigger.pid !== null) s.push(`The trigger, the task whose allocation failed, was ${who(r.trigger)}; it is not the victim: the kernel kills by badness, not the allocating task.`);
     else s.push(`The trigger was ${r.trigger.process} (${adjText(r.trigger.oomScoreAdj)}; its pid is not in the report).`);
   }
 

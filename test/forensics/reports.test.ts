@@ -327,3 +327,16 @@ t.test('cpuset and mempolicy constraints are global OOMs limited to some NUMA no
   t.same([b.kind, b.constraint, b.cgroupOwner?.kind], ['global', 'CONSTRAINT_MEMORY_POLICY', 'root']);
   t.match(b.explanation, /under a memory policy/);
 });
+
+t.test('a trigger pid the task table does not list is a thread, maybe of the victim', async (t) => {
+  // journalctl -k, kernel 6.1, cgroup v2 with the systemd driver: `CPU: 3 PID: 41234 Comm: java`
+  // names a thread; the table's rows are processes (41200 java, 41300 sh).
+  const [e] = events('written/journalctl-k-6.1-containerd-v2-trigger-thread.log');
+  t.equal(e.kind, 'memcg');
+  t.same(e.trigger, { process: 'java', pid: 41234, oomScoreAdj: 969 });
+  t.equal(e.victim?.pid, 41200);
+  t.equal(e.pod?.uid, '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b');
+  t.equal(e.pod?.qosClass, 'Burstable');
+  t.match(e.explanation, /a thread the task table does not list \(it lists processes\); with the victim's name it may be a thread of the victim itself/);
+  t.notMatch(e.explanation, /it is not the victim/);
+});
