@@ -1,20 +1,9 @@
-// Command-line parsing shared by the commands: node:util parseArgs with one-line usage errors,
-// and the options several commands take.
-import { parseArgs } from 'node:util';
-import type { ParseArgsConfig } from 'node:util';
+// The options several commands take that read files or the config (parseCommandLine itself is in
+// command-line.ts, which loads none of this).
 import { UsageError } from './exit-codes.js';
 import { rules } from '../../rules/index.js';
 import { loadConfig, ConfigError } from '../config/load.js';
 import type { LoadedConfig } from '../config/load.js';
-
-/** parseArgs (strict, positionals allowed) whose errors name the command's --help. */
-export function parseCommandLine<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O, command: string) {
-  try {
-    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see oomguard ${command} --help)`);
-  }
-}
 
 export const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024;
 

@@ -3,7 +3,8 @@
 import path from 'node:path';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
-import { loadConfigOption, maxFileBytes, parseCommandLine } from './args.js';
+import { loadConfigOption, maxFileBytes } from './args.js';
+import { parseCommandLine } from './command-line.js';
 import { objectsByFile, readInputs, STDIN_NAME } from '../input/read.js';
 import type { InputError, SourceObject } from '../input/types.js';
 import { locatePod } from '../engine/extract-workloads.js';

@@ -4,7 +4,8 @@ import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js'
 import type { Io } from './io.js';
 import { VERSION } from './version.js';
 import { rules } from '../../rules/index.js';
-import { loadConfigOption, maxFileBytes, parseCommandLine } from './args.js';
+import { loadConfigOption, maxFileBytes } from './args.js';
+import { nodeMemoryFacts, parseCommandLine } from './command-line.js';
 import type { LoadedConfig } from '../config/load.js';
 import {
   DEFAULT_KUBERNETES_VERSION,
@@ -24,7 +25,7 @@ import { assembleJson } from '../output/json.js';
 import { lintInWorkers, parseConcurrency, threadPlan } from './lint-threads.js';
 import type { Concurrency } from './lint-threads.js';
 import { lintObjects } from '../engine/lint.js';
-import { nodeMemoryFacts, resolveNodeFromFile } from './node-file.js';
+import { resolveNodeFromFile } from './node-file.js';
 import type { fixUntilStable } from '../engine/rewrite.js';
 import type { InputError, ReadResult, SourceObject } from '../input/types.js';
 import type { LintReport, ReportedObject } from '../engine/types.js';

@@ -1,28 +1,14 @@
-// Node input shared by lint and serve: a memory quantity (--node-memory, the config's
-// node.memory), or a Node or NodeList manifest (`kubectl get nodes -o yaml`) for --node FILE and
-// the config's node.file: `oomguard lint` judges on the smallest node, `oomguard serve` keeps the
-// nodes to judge each pod on the node it is bound or selected to. Any problem is one usage line
-// naming the flag, setting or file (exit code 2).
+// Node files shared by lint and serve: a Node or NodeList manifest (`kubectl get nodes -o yaml`)
+// for --node FILE and the config's node.file. `oomguard lint` judges on the smallest node,
+// `oomguard serve` keeps the nodes to judge each pod on the node it is bound or selected to. Any
+// problem is one usage line naming the flag, setting or file (exit code 2). A memory quantity
+// (--node-memory, the config's node.memory) is command-line.ts's nodeMemoryFacts.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './exit-codes.js';
-import { NodeError, nodeFactsFromCapacity, nodeFactsFromNodes } from '../core/node.js';
+import { NodeError, nodeFactsFromNodes } from '../core/node.js';
 import type { NodeFacts, NodeSource } from '../core/node.js';
-import { Quantity, QuantityError } from '../core/quantity.js';
 import { parseText } from '../input/parse.js';
-
-/** A node memory capacity as written (`what` names the flag or setting). Throws UsageError. */
-export function nodeMemoryFacts(text: string, what: string, source: NodeSource): NodeFacts {
-  let bytes: bigint;
-  try {
-    bytes = Quantity.parse(text).value();
-  } catch (err) {
-    if (err instanceof QuantityError) throw new UsageError(`${what}: ${err.message}`);
-    throw err;
-  }
-  if (bytes <= 0n) throw new UsageError(`${what}: node memory must be positive`);
-  return nodeFactsFromCapacity(bytes, source);
-}
 
 export interface NodeFile {
   /** The Node objects, each with its JSON Pointer in its document ("" or "/items/N"). */

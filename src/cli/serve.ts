@@ -16,7 +16,8 @@ import {
 import { DEFAULT_NODE_MEMORY } from '../core/node.js';
 import type { NodeFacts, NodeSource } from '../core/node.js';
 import type { FeatureGates } from '../core/types.js';
-import { nodeMemoryFacts, readNodeFile } from './node-file.js';
+import { nodeMemoryFacts } from './command-line.js';
+import { readNodeFile } from './node-file.js';
 import type { NodeFile } from './node-file.js';
 import { FAILURE_POLICIES, MODES, MUTATIONS } from '../webhook/admission.js';
 import type { FailurePolicy, Mode, Mutation } from '../webhook/admission.js';

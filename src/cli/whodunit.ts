@@ -4,8 +4,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
-import { parseArgs } from 'node:util';
-import { Quantity, QuantityError } from '../core/quantity.js';
+import { nodeMemoryFacts, parseCommandLine } from './command-line.js';
 import { DEFAULT_KUBERNETES_VERSION, VersionError, parseKubernetesVersion } from '../core/versions.js';
 import { KernelLogReader } from '../forensics/reader.js';
 import { explainEviction, explainReport, explainTermination } from '../forensics/explain.js';
@@ -77,27 +76,19 @@ function errnoMessage(err: unknown): string {
 }
 
 export async function runWhodunit(argv: string[], io: Io, stdin: StdinChunks = process.stdin): Promise<number> {
-  // node:util parseArgs directly, not args.ts's parseCommandLine: that module loads the rules and
-  // the config schema (ajv), which whodunit does not use; the error wording is the same.
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        pods: { type: 'string' },
-        'node-memory': { type: 'string' },
-        'kubernetes-version': { type: 'string' },
-        format: { type: 'string', short: 'f' },
-        color: { type: 'boolean' },
-        'no-color': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see oomguard whodunit --help)`);
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      pods: { type: 'string' },
+      'node-memory': { type: 'string' },
+      'kubernetes-version': { type: 'string' },
+      format: { type: 'string', short: 'f' },
+      color: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'whodunit',
+  );
   const v = parsed.values;
   if (v.help) {
     io.stdout(`${HELP}\n`);
@@ -112,16 +103,7 @@ export async function runWhodunit(argv: string[], io: Io, stdin: StdinChunks = p
     if (err instanceof VersionError) throw new UsageError(err.message);
     throw err;
   }
-  let nodeMemory: bigint | null = null;
-  if (v['node-memory'] !== undefined) {
-    try {
-      nodeMemory = Quantity.parse(v['node-memory']).value();
-    } catch (err) {
-      if (err instanceof QuantityError) throw new UsageError(`--node-memory: ${err.message}`);
-      throw err;
-    }
-    if (nodeMemory <= 0n) throw new UsageError('--node-memory: node memory must be positive');
-  }
+  const nodeMemory = v['node-memory'] === undefined ? null : nodeMemoryFacts(v['node-memory'], '--node-memory', 'flag').memoryCapacity;
   const logs = parsed.positionals;
   if (logs.length === 0 && v.pods === undefined) throw new UsageError('no input: give kernel logs (- for stdin) and/or --pods FILE (see oomguard whodunit --help)');
   if (logs.filter((l) => l === '-').length + (v.pods === '-' ? 1 : 0) > 1) throw new UsageError('standard input (-) can be read once: give either the log or --pods as -');

@@ -1,0 +1,30 @@
+// Command-line parsing every command shares, kept free of heavy imports (no rules, config schema
+// or YAML parser), so that a command that needs none of them, such as whodunit, loads none of them.
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import { UsageError } from './exit-codes.js';
+import { nodeFactsFromCapacity } from '../core/node.js';
+import type { NodeFacts, NodeSource } from '../core/node.js';
+import { Quantity, QuantityError } from '../core/quantity.js';
+
+/** parseArgs (strict, positionals allowed) whose errors name the command's --help. */
+export function parseCommandLine<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O, command: string) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see oomguard ${command} --help)`);
+  }
+}
+
+/** A node memory capacity as written (`what` names the flag or setting). Throws UsageError. */
+export function nodeMemoryFacts(text: string, what: string, source: NodeSource): NodeFacts {
+  let bytes: bigint;
+  try {
+    bytes = Quantity.parse(text).value();
+  } catch (err) {
+    if (err instanceof QuantityError) throw new UsageError(`${what}: ${err.message}`);
+    throw err;
+  }
+  if (bytes <= 0n) throw new UsageError(`${what}: node memory must be positive`);
+  return nodeFactsFromCapacity(bytes, source);
+}
