@@ -6,11 +6,12 @@ import { applyDefaults } from './defaults.js';
 import type { DefaultedContainer, DefaultedPod } from './defaults.js';
 import { getPodQos } from './qos.js';
 import { aggregateContainerRequest } from './aggregate.js';
-import { containerOomScoreAdj, isNodeCriticalPod, isPodLevelRequestsSet } from './oom-score.js';
+import { containerOomScoreAdj, isNodeCriticalPod, isPodLevelRequestsSet, isStaticPod } from './oom-score.js';
 import { kubeletModel } from './versions.js';
 import type { KubeletModel } from './versions.js';
 import type { ContainerResult, ModelOptions, PodLike, PodResult } from './types.js';
 import type { Quantity } from './quantity.js';
+import { podRefusals } from './limit-range.js';
 
 export interface PodAnalysis {
   result: PodResult;
@@ -37,6 +38,10 @@ function containerResult(c: DefaultedContainer, oomScoreAdj: number): ContainerR
     cpuRequest: positiveMilli(c.resources.requests.get('cpu')),
     cpuLimit: positiveMilli(c.resources.limits.get('cpu')),
     memoryRequestDefaulted: c.defaultedRequests.has('memory'),
+    setByLimitRange:
+      c.setByLimitRange === null
+        ? null
+        : { requests: Object.fromEntries(c.setByLimitRange.requests), limits: Object.fromEntries(c.setByLimitRange.limits) },
     oomScoreAdj,
   };
 }
@@ -47,7 +52,10 @@ export function analyzePod(pod: PodLike, opts: ModelOptions): PodAnalysis {
   const model = kubeletModel(opts.version, opts.gates);
   const parsed = parsePod(pod);
   if (opts.skipValidation !== true) validateRequestsWithinLimits(parsed);
-  const defaulted = applyDefaults(parsed, model, opts.skipDefaulting === true);
+  // Static pods run from the node's files: only their mirror pods pass admission.
+  const limitRanges = opts.limitRanges !== undefined && opts.limitRanges.length > 0 && !isStaticPod(parsed) ? opts.limitRanges : [];
+  const defaulted = applyDefaults(parsed, model, opts.skipDefaulting === true, limitRanges);
+  const refusals = limitRanges.length === 0 ? [] : podRefusals(defaulted, limitRanges, model, (c) => (c as DefaultedContainer).setByLimitRange);
   const { qosClass, source } = getPodQos(defaulted, model);
   const nodeCritical = isNodeCriticalPod(parsed);
   const ctx = { qosClass, nodeCritical, model, memoryCapacity: opts.memoryCapacity };
@@ -72,6 +80,7 @@ export function analyzePod(pod: PodLike, opts: ModelOptions): PodAnalysis {
       containers,
       effectiveMemoryRequest,
       guaranteedOomScoreAdj: model.guaranteedOomScoreAdj,
+      limitRanges: { conflicts: defaulted.limitRangeConflicts, refusals },
     },
   };
 }

@@ -5,6 +5,8 @@ import type { Quantity } from './quantity.js';
 import { aggregateContainerRequest } from './aggregate.js';
 import type { KubeletModel } from './versions.js';
 import type { ParsedContainer, ParsedPod, ResourceMap, Resources } from './pod.js';
+import { applyLimitRangeDefaults } from './limit-range.js';
+import type { LimitRange, LimitRangeConflict, SetByLimitRange } from './limit-range.js';
 
 export interface DefaultedContainer extends ParsedContainer {
   /** After defaulting. */
@@ -13,6 +15,8 @@ export interface DefaultedContainer extends ParsedContainer {
   defaultedRequests: Set<string>;
   /** Restartable init container, in a version that has sidecars. */
   sidecar: boolean;
+  /** The requests and limits a LimitRange filled in; null when none did. */
+  setByLimitRange: SetByLimitRange | null;
 }
 
 export interface DefaultedPod {
@@ -22,6 +26,8 @@ export interface DefaultedPod {
   /** spec.resources after defaulting; null when absent or when the version/gates drop the field. */
   podResources: Resources | null;
   podDefaultedRequests: Set<string>;
+  /** Values two LimitRanges default differently (the cluster may take either). */
+  limitRangeConflicts: LimitRangeConflict[];
 }
 
 /**
@@ -57,6 +63,7 @@ function defaultContainer(c: ParsedContainer, model: KubeletModel, skip: boolean
     // The API server keeps restartPolicy on init containers only where SidecarContainers is on
     // (dropDisabledFields in pkg/api/pod/util.go); elsewhere they are plain init containers.
     sidecar: c.list === 'initContainers' && model.sidecars && c.restartPolicy === 'Always',
+    setByLimitRange: null,
   };
 }
 
@@ -121,23 +128,45 @@ function defaultPodLevel(
       if (limits.has(name) || !isSupportedPodLevelResource(name, model)) continue;
       if (!all.every((c) => c.resources.limits.has(name))) continue;
       if (limits === r.limits) limits = new Map(r.limits);
-      limits.set(name, aggregateContainerRequest(pod, name, 'limits'));
+      const aggregated = aggregateContainerRequest(pod, name, 'limits');
+      const request = requests.get(name)!;
+      limits.set(name, request.cmp(aggregated) > 0 ? request : aggregated);
     }
   }
   return { resources: { requests, limits }, defaulted };
 }
 
-export function applyDefaults(pod: ParsedPod, model: KubeletModel, skipDefaulting = false): DefaultedPod {
-  const initContainers = pod.initContainers.map((c) => defaultContainer(c, model, skipDefaulting));
-  const containers = pod.containers.map((c) => defaultContainer(c, model, skipDefaulting));
+const withLimitRangeResources = (c: DefaultedContainer, resources: Resources, setBy: SetByLimitRange): DefaultedContainer => ({
+  ...c,
+  resources,
+  setByLimitRange: setBy,
+});
+
+/**
+ * The pod the kubelet gets: SetDefaults_Pod at decode (and, up to 1.36, pod-level defaulting),
+ * then the LimitRanges of the pod's namespace (mutating admission), then, in 1.37, pod-level
+ * defaulting in PrepareForCreate. `limitRanges` are those of the pod's namespace.
+ */
+export function applyDefaults(pod: ParsedPod, model: KubeletModel, skipDefaulting = false, limitRanges: readonly LimitRange[] = []): DefaultedPod {
+  let initContainers = pod.initContainers.map((c) => defaultContainer(c, model, skipDefaulting));
+  let containers = pod.containers.map((c) => defaultContainer(c, model, skipDefaulting));
   let podResources: Resources | null = null;
   let podDefaultedRequests = new Set<string>();
-  if (model.podLevelResources && pod.podResources !== null && skipDefaulting) {
-    podResources = pod.podResources;
-  } else if (model.podLevelResources && pod.podResources !== null) {
-    const d = defaultPodLevel(pod.podResources, containers, initContainers, model);
+  let limitRangeConflicts: LimitRangeConflict[] = [];
+  const podLevel = model.podLevelResources && pod.podResources !== null;
+  if (podLevel && skipDefaulting) podResources = pod.podResources;
+  const defaultPodLevelNow = () => {
+    const d = defaultPodLevel(pod.podResources!, containers, initContainers, model);
     podResources = d.resources;
     podDefaultedRequests = d.defaulted;
+  };
+  if (podLevel && !skipDefaulting && !model.podLevelDefaultingFix) defaultPodLevelNow();
+  if (limitRanges.length > 0 && !skipDefaulting) {
+    const d = applyLimitRangeDefaults({ containers, initContainers }, limitRanges, withLimitRangeResources);
+    containers = d.containers;
+    initContainers = d.initContainers;
+    limitRangeConflicts = d.conflicts;
   }
-  return { source: pod, initContainers, containers, podResources, podDefaultedRequests };
+  if (podLevel && !skipDefaulting && model.podLevelDefaultingFix) defaultPodLevelNow();
+  return { source: pod, initContainers, containers, podResources, podDefaultedRequests, limitRangeConflicts };
 }

@@ -29,9 +29,14 @@ export function resolvedPriority(pod: ParsedPod): number | null {
  * (static, mirror, or priority >= SystemCriticalPriority) whose priorityClassName is
  * system-node-critical. system-cluster-critical pods fall through to their QoS class.
  */
-export function isNodeCriticalPod(pod: ParsedPod): boolean {
+/** IsStaticPod (pkg/kubelet/types/pod_update.go): read from a file or URL by the kubelet, not the API. */
+export function isStaticPod(pod: ParsedPod): boolean {
   const source = pod.annotations['kubernetes.io/config.source'];
-  const isStatic = source !== undefined && source !== 'api';
+  return source !== undefined && source !== 'api';
+}
+
+export function isNodeCriticalPod(pod: ParsedPod): boolean {
+  const isStatic = isStaticPod(pod);
   const isMirror = pod.annotations['kubernetes.io/config.mirror'] !== undefined;
   const priority = resolvedPriority(pod);
   const isCritical = isStatic || isMirror || (priority !== null && priority >= SYSTEM_CRITICAL_PRIORITY);

@@ -54,7 +54,7 @@ function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function parseResourceList(raw: unknown, path: string): ResourceMap {
+export function parseResourceList(raw: unknown, path: string): ResourceMap {
   const out: ResourceMap = new Map();
   if (raw === undefined || raw === null) return out;
   if (!isMapping(raw)) throw new SpecError('must be a mapping of resource names to quantities', path);

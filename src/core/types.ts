@@ -1,5 +1,6 @@
 // Shared types of the pure core. Kubernetes objects are read as plain JSON (what the API
 // server would decode); only the fields oomguard reads are typed, the rest stay unknown.
+import type { Quantity } from './quantity.js';
 
 export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
 
@@ -63,6 +64,59 @@ export interface FeatureGates {
 }
 export type FeatureGateName = keyof FeatureGates;
 
+// LimitRange data (parsed by core/limit-range.ts, which holds the behaviour).
+
+/** One item of spec.limits, after SetDefaults_LimitRangeItem. */
+export interface LimitRangeItem {
+  /** "Container", "Pod", "PersistentVolumeClaim" (only the first two act on Pods). */
+  type: string;
+  /** JSON Pointer of the item in its LimitRange, e.g. "/spec/limits/0". */
+  pointer: string;
+  max: Map<string, Quantity>;
+  min: Map<string, Quantity>;
+  default: Map<string, Quantity>;
+  defaultRequest: Map<string, Quantity>;
+  maxLimitRequestRatio: Map<string, Quantity>;
+}
+
+export interface LimitRange {
+  namespace: string;
+  name: string;
+  /** "namespace/name": how reports name it. */
+  id: string;
+  items: LimitRangeItem[];
+}
+
+/** Two LimitRanges default the same value of one container differently: the cluster may take either. */
+export interface LimitRangeConflict {
+  container: string;
+  /** Pointer of the container in the pod spec, e.g. "/containers/0". */
+  specPointer: string;
+  which: 'requests' | 'limits';
+  resource: string;
+  /** The LimitRange oomguard applied (the first in input order) and its value. */
+  used: { limitRange: string; value: string };
+  ignored: { limitRange: string; value: string };
+}
+
+export type RefusedConstraint = 'min' | 'max' | 'maxLimitRequestRatio' | 'requestWithinLimit';
+
+/** Why the API server refuses the Pods of a workload once LimitRanges have acted. */
+export interface PodRefusal {
+  /** "namespace/name" of the LimitRange whose bound (403) or default (422) causes it. */
+  limitRange: string;
+  /** 403 Forbidden from LimitRanger's checks; 422 Invalid when a default breaks request <= limit. */
+  status: 403 | 422;
+  /** The LimitRange item type whose bound is broken; "Container" for a 422. */
+  scope: 'Container' | 'Pod';
+  constraint: RefusedConstraint;
+  resource: string;
+  /** The container at fault, or null for a Pod-type bound on the pod's totals. */
+  container: { name: string; specPointer: string } | null;
+  /** The API server's own words, e.g. "maximum memory usage per Container is 1Gi, but limit is 2Gi". */
+  message: string;
+}
+
 export interface ModelOptions {
   /** Kubernetes minor version, e.g. "1.34" (validated by core/versions.ts). */
   version: string;
@@ -77,6 +131,11 @@ export interface ModelOptions {
   skipDefaulting?: boolean;
   /** Skip the API server's request <= limit check (Kubernetes' unit-test tables bypass validation). */
   skipValidation?: boolean;
+  /**
+   * The LimitRanges of the pod's namespace (LimitRanger admission fills missing requests and
+   * limits and refuses Pods out of bounds). Static pods never pass admission and ignore them.
+   */
+  limitRanges?: readonly LimitRange[];
 }
 
 export interface ContainerResult {
@@ -94,6 +153,8 @@ export interface ContainerResult {
   cpuLimit: bigint | null;
   /** True when the request was copied from the limit by API-server defaulting. */
   memoryRequestDefaulted: boolean;
+  /** The requests and limits a LimitRange filled in: resource name -> "namespace/name"; null when none. */
+  setByLimitRange: { requests: Record<string, string>; limits: Record<string, string> } | null;
   oomScoreAdj: number;
 }
 
@@ -117,4 +178,6 @@ export interface PodResult {
   effectiveMemoryRequest: bigint;
   /** The guaranteed constant of the version (-997 since 1.20). */
   guaranteedOomScoreAdj: number;
+  /** What the namespace's LimitRanges did: values they disagree on, and why the Pods would be refused. */
+  limitRanges: { conflicts: LimitRangeConflict[]; refusals: PodRefusal[] };
 }

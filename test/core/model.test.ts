@@ -282,3 +282,41 @@ t.test('pod-level defaulting per version (defaultPodRequests, then PR #140514 in
   };
   t.equal(run(partial, '1.37', 8n * GI).podMemoryLimit, null);
 });
+
+t.test('1.37 pod-level limit defaulting (PR #140514): the larger of the pod-level request and the aggregated container limits', async (t) => {
+  const c = (name: string, cpu: string, memory: string) => ({ name, resources: { limits: { cpu, memory } } });
+  // A pod-level request above the containers' aggregated limits: the limit defaults to the request.
+  const requestAbove: PodLike = {
+    spec: { resources: { requests: { cpu: '1', memory: '2Gi' } }, containers: [c('a', '500m', '512Mi'), c('b', '500m', '512Mi')] },
+  };
+  const r37 = run(requestAbove, '1.37', 8n * GI);
+  t.equal(r37.podMemoryLimit, 2n * GI, '1.37: max(2Gi, 1Gi)');
+  t.equal(r37.qosClass, 'Guaranteed', '1.37: pod-level request = limit for cpu and memory');
+  t.same(adjs(requestAbove, '1.37', 8n * GI), { a: -997, b: -997 });
+  t.equal(run(requestAbove, '1.37', 8n * GI, { PodLevelResourcesFixDefaulting: false }).qosClass, 'Burstable', 'gate off: no pod-level limit');
+  const r36 = run(requestAbove, '1.36', 8n * GI);
+  t.equal(r36.podMemoryLimit, null, '1.36: pod-level limits are not defaulted');
+  t.equal(r36.qosClass, 'Burstable');
+  // remaining pod request per container: (2Gi - 1Gi) / 2 = 512Mi; each 512Mi own + 512Mi: 1000 - 1000*1Gi/8Gi = 875.
+  t.same(adjs(requestAbove, '1.36', 8n * GI), { a: 875, b: 875 });
+
+  // Pod-level requests only, containers whose limits sum to them: Guaranteed in 1.37 only.
+  const sumsTo: PodLike = {
+    spec: { resources: { requests: { cpu: '1', memory: '1Gi' } }, containers: [c('a', '500m', '512Mi'), c('b', '500m', '512Mi')] },
+  };
+  t.equal(run(sumsTo, '1.37', 8n * GI).podMemoryLimit, GI);
+  t.equal(run(sumsTo, '1.37', 8n * GI).qosClass, 'Guaranteed');
+  t.equal(run(sumsTo, '1.36', 8n * GI).qosClass, 'Burstable');
+  // 1.36: remaining (1Gi - 1Gi) / 2 = 0; each 512Mi: 1000 - 62 = 938.
+  t.same(adjs(sumsTo, '1.36', 8n * GI), { a: 938, b: 938 });
+
+  // Aggregated container limits above the pod-level request: the aggregate (1.37 as before).
+  const limitsAbove: PodLike = {
+    spec: { resources: { requests: { cpu: '500m', memory: '512Mi' } }, containers: [c('a', '500m', '512Mi'), c('b', '500m', '512Mi')] },
+  };
+  t.equal(run(limitsAbove, '1.37', 8n * GI).podMemoryLimit, GI);
+  t.equal(run(limitsAbove, '1.37', 8n * GI).qosClass, 'Burstable');
+  // A container without a memory limit: no pod-level memory limit is defaulted.
+  const oneUnlimited: PodLike = { spec: { resources: { requests: { memory: '1Gi' } }, containers: [c('a', '500m', '512Mi'), { name: 'b' }] } };
+  t.equal(run(oneUnlimited, '1.37', 8n * GI).podMemoryLimit, null);
+});

@@ -54,6 +54,7 @@ export function container(
     cpuRequest: null,
     cpuLimit: null,
     memoryRequestDefaulted: false,
+    setByLimitRange: null,
     oomScoreAdj,
   };
 }
@@ -69,6 +70,7 @@ export function podResult(qosClass: PodResult['qosClass'], containers: Container
     containers,
     effectiveMemoryRequest: containers.reduce((s, c) => s + (c.memoryRequest ?? 0n), 0n),
     guaranteedOomScoreAdj: -997,
+    limitRanges: { conflicts: [], refusals: [] },
     ...extra,
   };
 }
