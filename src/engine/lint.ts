@@ -6,7 +6,7 @@ import { analyzePod, defaultedPodObject } from '../core/analyze-pod.js';
 import { SpecError } from '../core/pod.js';
 import { QuantityError } from '../core/quantity.js';
 import { resolveFeatureGates } from '../core/versions.js';
-import type { FeatureGates } from '../core/types.js';
+import type { FeatureGates, LimitRange } from '../core/types.js';
 import type { NodeFacts } from '../core/node.js';
 import type { SourceObject, InputError } from '../input/types.js';
 import { compileMessage, formatMessage, nodeWording } from '../../rules/define-rule.js';
@@ -34,8 +34,22 @@ export interface LinterSettings {
   ruleSettings?: ReadonlyMap<string, RuleSetting>;
 }
 
+/**
+ * The admission context of the objects linted: the LimitRanges of each namespace, and the
+ * namespace of objects that name none.
+ */
+export interface AdmissionContext {
+  /** Where an object without metadata.namespace lands: kubectl's namespace, "default" unless set. */
+  defaultNamespace: string;
+  /** LimitRanges by namespace, each list in the order the inputs gave them. */
+  limitRanges: ReadonlyMap<string, readonly LimitRange[]>;
+}
+
+export const NO_ADMISSION: AdmissionContext = { defaultNamespace: 'default', limitRanges: new Map() };
+
 export interface LintOptions extends LinterSettings {
   node: NodeFacts;
+  admission?: AdmissionContext;
 }
 
 /** A rule that threw while checking an object: a bug in the rule, not a problem of the input. */
@@ -68,9 +82,12 @@ export interface Linter {
   readonly kubernetesVersion: string;
   readonly gates: FeatureGates;
   /** Node facts vary per call (the webhook judges each pod on its own node). */
-  lint(objects: readonly SourceObject[], node: NodeFacts): LintResult;
-  /** One object; `located` is locatePod(source.object) when the caller already has it. */
-  lintOne(source: SourceObject, node: NodeFacts, located?: PodLocation | null): LintOne;
+  lint(objects: readonly SourceObject[], node: NodeFacts, admission?: AdmissionContext): LintResult;
+  /**
+   * One object; `located` is locatePod(source.object) when the caller already has it, and
+   * `limitRanges` those of the object's namespace (the webhook knows it from the request).
+   */
+  lintOne(source: SourceObject, node: NodeFacts, located?: PodLocation | null, limitRanges?: readonly LimitRange[]): LintOne;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
@@ -122,13 +139,21 @@ export function prepareLinter(settings: LinterSettings): Linter {
     return contexts;
   }
 
-  function lintObject(source: SourceObject, index: number, node: NodeFacts, located: PodLocation | null, errors: InputError[], crashes: RuleCrash[]): ObjectReport {
+  function lintObject(
+    source: SourceObject,
+    index: number,
+    node: NodeFacts,
+    located: PodLocation | null,
+    limitRanges: readonly LimitRange[],
+    errors: InputError[],
+    crashes: RuleCrash[],
+  ): ObjectReport {
     const report = reportFor(source);
     if (located === null) return report;
 
     let workload: Workload;
     try {
-      const analysis = analyzePod(located.pod, { version: kubernetesVersion, gates, memoryCapacity: node.memoryCapacity });
+      const analysis = analyzePod(located.pod, { version: kubernetesVersion, gates, memoryCapacity: node.memoryCapacity, limitRanges });
       workload = {
         source,
         apiVersion: report.apiVersion,
@@ -195,26 +220,41 @@ export function prepareLinter(settings: LinterSettings): Linter {
   return {
     kubernetesVersion,
     gates,
-    lint(objects, node) {
+    lint(objects, node, admission = NO_ADMISSION) {
       const reports: ObjectReport[] = [];
       const errors: InputError[] = [];
       const ruleCrashes: RuleCrash[] = [];
       for (const source of objects) {
-        reports.push(lintObject(source, reports.length, node, locatePod(source.object), errors, ruleCrashes));
+        const located = locatePod(source.object);
+        const limitRanges = located === null || admission.limitRanges.size === 0 ? NONE : limitRangesOf(source.object, admission);
+        reports.push(lintObject(source, reports.length, node, located, limitRanges, errors, ruleCrashes));
       }
       return { objects: reports, errors, ruleCrashes };
     },
-    lintOne(source, node, located) {
+    lintOne(source, node, located, limitRanges = NONE) {
       const errors: InputError[] = [];
       const ruleCrashes: RuleCrash[] = [];
-      const report = lintObject(source, 0, node, located === undefined ? locatePod(source.object) : located, errors, ruleCrashes);
+      const report = lintObject(source, 0, node, located === undefined ? locatePod(source.object) : located, limitRanges, errors, ruleCrashes);
       return { report, errors, ruleCrashes };
     },
   };
 }
 
+const NONE: readonly LimitRange[] = [];
+
+/**
+ * The LimitRanges that act on the Pods of an object: those of its namespace (a namespace-less
+ * object lands in the default one). They act on the Pods a template produces, which are created
+ * in the workload's namespace.
+ */
+export function limitRangesOf(object: Record<string, unknown>, admission: AdmissionContext): readonly LimitRange[] {
+  const metadata = object.metadata as { namespace?: unknown } | null | undefined;
+  const ns = typeof metadata?.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : admission.defaultNamespace;
+  return admission.limitRanges.get(ns) ?? NONE;
+}
+
 export function lintObjects(objects: readonly SourceObject[], opts: LintOptions): LintResult {
-  return prepareLinter(opts).lint(objects, opts.node);
+  return prepareLinter(opts).lint(objects, opts.node, opts.admission);
 }
 
 /**

@@ -283,5 +283,5 @@ t.test('parseLimitRange: SetDefaults_LimitRangeItem and ValidateLimitRange', asy
       if (message !== '') t.equal((err as Error).message, message);
     }
   }
-  t.throws(() => parseLimitRange({ kind: 'LimitRange', metadata: {} }, 'default'), { path: '/metadata/name' });
+  t.throws(() => parseLimitRange({ kind: 'LimitRange', metadata: {} }, 'default'), new SpecError('is missing: a LimitRange needs a name', '/metadata/name'));
 });
