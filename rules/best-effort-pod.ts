@@ -38,6 +38,12 @@ The scheduler also reserves nothing for it, so it lands on nodes that are alread
   pods are therefore not reported by this rule.
 - \`pkg/kubelet/eviction/helpers.go\` (\`rankMemoryPressure\`): pods whose usage exceeds their request
   are evicted first, then by priority, then by usage above the request.
+- LimitRange (\`plugin/pkg/admission/limitranger/admission.go\`): a LimitRange of the namespace that
+  defaults cpu or memory requests or limits turns every bare Pod Burstable or Guaranteed at
+  creation. oomguard judges the Pod after the LimitRanges it is given (among the inputs, with
+  \`--limit-ranges\`, or the cluster's in the webhook), so this rule does not fire where a
+  LimitRange supplies the values; a LimitRange defaulting only \`ephemeral-storage\`, hugepages or
+  extended resources leaves the Pod BestEffort.
 - A LimitRange with \`default\`/\`defaultRequest\` can turn such a pod Burstable at admission; the
   linter cannot see that.
 

@@ -4,6 +4,8 @@
 import type { Rule } from './define-rule.js';
 import bestEffortPod from './best-effort-pod.js';
 import emptydirMemoryUnbounded from './emptydir-memory-unbounded.js';
+import limitRangeConflict from './limit-range-conflict.js';
+import limitRangeRefusesPod from './limit-range-refuses-pod.js';
 import memoryExceedsNode from './memory-exceeds-node.js';
 import memoryLimitMissing from './memory-limit-missing.js';
 import memoryLimitRequestRatio from './memory-limit-request-ratio.js';
@@ -18,6 +20,8 @@ export type AnyRule = Rule<any, string>;
 export const rules: readonly AnyRule[] = [
   bestEffortPod,
   emptydirMemoryUnbounded,
+  limitRangeConflict,
+  limitRangeRefusesPod,
   memoryExceedsNode,
   memoryLimitMissing,
   memoryLimitRequestRatio,

@@ -59,6 +59,12 @@ the node, was the kernel's first choice, and it crash-looped with exit code 137.
   kubelet evicts first the pods whose usage exceeds their request; with no request, any usage does.
 - **Pod-level resources** (KEP-2837, \`spec.resources\`, on by default since 1.34): when the pod sets a
   pod-level memory request, containers share it and may omit their own; this rule then stays quiet.
+- **LimitRange** (\`plugin/pkg/admission/limitranger/admission.go\`): when a LimitRange of the
+  workload's namespace gives containers a default memory request (\`defaultRequest\`, or a
+  \`default\`, \`max\` or \`min\` standing in for it), every Pod gets that request at creation, and
+  this rule stays quiet: oomguard judges the Pod after the LimitRange, with the LimitRanges found
+  among the inputs or given with \`--limit-ranges\` (the webhook reads the cluster's). JSON output
+  marks such values (\`setByLimitRange\`) and \`oomguard explain\` names the LimitRange.
 
 Plain init containers are reported as warnings: they run one at a time before the app starts, but
 while they run they are ranked by the same formula. Sidecars (init containers with
@@ -130,9 +136,11 @@ This rule has no options.
 
 ## When not to use it
 
-When a LimitRange in every target namespace injects a \`defaultRequest\` for memory (the linter
-cannot see admission defaults), or for throwaway pods where being killed first is acceptable.
-Prefer suppressing single workloads with the \`oomguard.io/ignore\` annotation.
+For throwaway pods where being killed first is acceptable. When the target namespaces have a
+LimitRange that supplies memory requests, give it to oomguard (\`--limit-ranges\`, e.g.
+\`kubectl get limitranges -A -o yaml\`) rather than turning the rule off: it then reports only what
+the LimitRange leaves unset. Prefer suppressing single workloads with the \`oomguard.io/ignore\`
+annotation.
 `,
   },
   check(w, { nodeMemory }) {

@@ -72,6 +72,17 @@ export const PLACEHOLDERS: Readonly<Record<string, string>> = {
   nonHeap: 'what the runtime needs outside its heap',
   minHeadroomPercent: 'the `minHeadroomPercent` option',
   problem: 'why the setting is invalid, and what the runtime does with it',
+  // LimitRanges.
+  limitRange: 'the LimitRange, as `namespace/name`',
+  kind: 'the kind of the workload (`Deployment`, `CronJob`, ...)',
+  reason: 'the bound and the value, in the API server\'s words ("maximum memory usage per Container is 1Gi, but limit is 2Gi"), or the request and limit a default leaves',
+  subject: 'the container at fault (` (container "app")`) or ` (pod total)` for a `type: Pod` bound',
+  resource: 'the resource name (`memory`, `cpu`, ...)',
+  side: '`request` or `limit`',
+  used: 'the LimitRange oomguard applied (the first in input order), as `namespace/name`',
+  usedValue: 'its default',
+  ignored: 'the other LimitRange, as `namespace/name`',
+  ignoredValue: 'its default',
 };
 
 const PLACEHOLDER_RE = /\{\{\s*(\w+)\s*\}\}/g;

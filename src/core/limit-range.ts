@@ -323,7 +323,8 @@ export function podRefusals(pod: LimitRangedPod, limitRanges: readonly LimitRang
     for (const [name, request] of c.resources.requests) {
       const limit = c.resources.limits.get(name);
       if (limit === undefined || request.cmp(limit) <= 0) continue;
-      const culprit = by.limits.get(name) ?? by.requests.get(name);
+      const limitBy = by.limits.get(name);
+      const culprit = limitBy ?? by.requests.get(name);
       if (culprit === undefined) continue;
       refusals.push({
         limitRange: culprit,
@@ -333,6 +334,7 @@ export function podRefusals(pod: LimitRangedPod, limitRanges: readonly LimitRang
         resource: name,
         container: { name: c.name, specPointer: `/${c.list}/${c.index}` },
         message: `spec.${c.list}[${c.index}].resources.requests: Invalid value: "${request}": must be less than or equal to ${name} limit of ${limit}`,
+        invalid: { defaulted: limitBy !== undefined ? 'limit' : 'request', request: request.toString(), limit: limit.toString() },
       });
     }
   }

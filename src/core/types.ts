@@ -115,6 +115,8 @@ export interface PodRefusal {
   container: { name: string; specPointer: string } | null;
   /** The API server's own words, e.g. "maximum memory usage per Container is 1Gi, but limit is 2Gi". */
   message: string;
+  /** For a 422: which value the LimitRange defaulted, and the request and limit it left (canonical quantities). */
+  invalid?: { defaulted: 'request' | 'limit'; request: string; limit: string };
 }
 
 export interface ModelOptions {

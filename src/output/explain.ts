@@ -9,8 +9,9 @@
 //
 //   Modelled Kubernetes 1.34 on a node with 8Gi memory (--node-memory).
 //
-// Memory is bytes after API-server defaulting, shown by formatBytes (exact binary units such as
-// 512Mi or 1Gi, else plain bytes); "-" when unset. Containers follow the kubelet's order (init
+// Memory is bytes after API-server defaulting and LimitRange admission, shown by formatBytes (exact
+// binary units such as 512Mi or 1Gi, else plain bytes); "-" when unset. Each LimitRange that set a
+// value, disagrees with another or refuses the Pods gets a line after the note. Containers follow the kubelet's order (init
 // containers and sidecars first). Column widths are shared by all tables so that they line up.
 // Objects that hold no pod are not listed. Input errors follow the tables.
 import { formatBytes } from '../core/quantity.js';
@@ -104,6 +105,45 @@ export function explainNote(w: ReportedWorkload, node: NodeFacts): string {
   return `${c.oomScoreAdj} (${who}): Burstable${fromStatus}; highest score in this workload.`;
 }
 
+/**
+ * What the namespace's LimitRanges did to the workload's Pods, one line each: what each set, the
+ * values two of them disagree on, and why the Pods would be refused.
+ */
+export function limitRangeLines(w: ReportedWorkload): string[] {
+  const a = w.analysis;
+  const lines: string[] = [];
+  // LimitRange -> "memory request" -> container names, in the order met.
+  const setBy = new Map<string, Map<string, string[]>>();
+  for (const c of a.containers) {
+    if (c.setByLimitRange === null) continue;
+    for (const which of ['requests', 'limits'] as const) {
+      for (const [resource, lr] of Object.entries(c.setByLimitRange[which])) {
+        const fields = setBy.get(lr) ?? new Map<string, string[]>();
+        setBy.set(lr, fields);
+        const field = `${resource} ${which === 'requests' ? 'request' : 'limit'}`;
+        fields.set(field, [...(fields.get(field) ?? []), c.name]);
+      }
+    }
+  }
+  for (const [lr, fields] of setBy) {
+    const parts = [...fields].map(([field, names]) => `${field} (${names.join(', ')})`);
+    lines.push(`LimitRange ${lr} set: ${parts.join(', ')}.`);
+  }
+  for (const c of a.limitRanges.conflicts) {
+    const side = c.which === 'requests' ? 'request' : 'limit';
+    lines.push(
+      `LimitRanges ${c.used.limitRange} and ${c.ignored.limitRange} default the ${c.resource} ${side} of ${c.container} differently ` +
+        `(${c.used.value}, ${c.ignored.value}); the API server may apply either, the table uses ${c.used.value}.`,
+    );
+  }
+  for (const r of a.limitRanges.refusals) {
+    const subject = r.container === null ? 'pod total' : `container ${r.container.name}`;
+    const status = r.status === 403 ? '403 Forbidden' : '422 Invalid';
+    lines.push(`Pods refused (${status}) by LimitRange ${r.limitRange}: ${r.message} (${subject}).`);
+  }
+  return lines;
+}
+
 function workloadHeading(w: ReportedWorkload): string {
   const item = w.source.itemPointer === '' ? '' : `, ${w.source.itemPointer}`;
   return `${objectLabel(w)} (${w.source.file}, line ${w.source.line}${item})`;
@@ -118,7 +158,7 @@ export function formatExplain(report: LintReport, opts: ExplainOptions): string 
   if (workloads.length === 0) {
     out.push(`No workloads (objects that hold a pod) among ${plural(report.objects.length, 'object')}.`);
   } else {
-    type Block = { heading: string; rows: string[][]; note: string };
+    type Block = { heading: string; rows: string[][]; note: string; limitRanges: string[] };
     const blocks: Block[] = workloads.map((w) => {
       const a = w.analysis;
       const rows =
@@ -132,7 +172,7 @@ export function formatExplain(report: LintReport, opts: ExplainOptions): string 
               a.qosClass,
               String(c.oomScoreAdj),
             ]);
-      return { heading: oneLine(workloadHeading(w)), rows, note: oneLine(explainNote(w, report.node)) };
+      return { heading: oneLine(workloadHeading(w)), rows, note: oneLine(explainNote(w, report.node)), limitRanges: limitRangeLines(w).map(oneLine) };
     });
     const widths = HEADERS.map((h, i) => Math.max(h.length, ...blocks.flatMap((b) => b.rows.map((r) => [...r[i]].length))));
     const render = (cells: readonly string[]) =>
@@ -146,6 +186,7 @@ export function formatExplain(report: LintReport, opts: ExplainOptions): string 
       out.push(p.dim(render(HEADERS)));
       out.push(...b.rows.map(render));
       out.push(p.dim(`  ${b.note}`));
+      for (const line of b.limitRanges) out.push(p.dim(`  ${line}`));
     });
   }
 

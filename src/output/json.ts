@@ -9,7 +9,7 @@
 //                        allocatableRange: {min, max} | null }
 //   objects[]          { file, document, line, itemPointer?, apiVersion, kind, namespace, name,
 //                        qosClass?, containers?, findings[] }
-//       containers[]   { name, type, memoryRequest, memoryLimit, oomScoreAdj }
+//       containers[]   { name, type, memoryRequest, memoryLimit, oomScoreAdj, setByLimitRange? }
 //       findings[]     { rule, severity, container?, path, line, message, messageId, fix? }
 //   errors[]           { file, document, line, message }       (input errors)
 //   summary            { objects, workloads, errors, warnings, infos, inputErrors }
@@ -23,6 +23,9 @@
 // - `namespace` is `null` when the object has none. `document` is 0-based; `line` is 1-based.
 // - Objects that hold no pod have no `qosClass` and no `containers` keys.
 // - `containers` follow the kubelet's order: init containers (and sidecars) first, then regular ones.
+// - `setByLimitRange` is present only on a container some of whose requests or limits a LimitRange
+//   filled in: { requests: { <resource>: "namespace/name" }, limits: { ... } } (the values above
+//   already include them).
 // - summary.errors counts findings at error severity ONLY (the example in DESIGN.md §5 has one
 //   error finding and one input error, and summary.errors 1). Input errors are counted in
 //   summary.inputErrors. So: exit code 1 ⇔ summary.errors > 0; exit code 2 ⇔ summary.inputErrors > 0
@@ -78,13 +81,17 @@ function objectJson(o: ReportedObject): Json {
   if (o.workload !== undefined) {
     const a = o.workload.analysis;
     out.qosClass = a.qosClass;
-    out.containers = a.containers.map((c) => ({
-      name: c.name,
-      type: c.type,
-      memoryRequest: mem(c.memoryRequest),
-      memoryLimit: mem(c.memoryLimit),
-      oomScoreAdj: c.oomScoreAdj,
-    }));
+    out.containers = a.containers.map((c) => {
+      const container: { [k: string]: Json } = {
+        name: c.name,
+        type: c.type,
+        memoryRequest: mem(c.memoryRequest),
+        memoryLimit: mem(c.memoryLimit),
+        oomScoreAdj: c.oomScoreAdj,
+      };
+      if (c.setByLimitRange !== null) container.setByLimitRange = { requests: c.setByLimitRange.requests, limits: c.setByLimitRange.limits };
+      return container;
+    });
   }
   out.findings = o.findings.map(findingJson);
   return out;

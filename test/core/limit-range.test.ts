@@ -95,6 +95,7 @@ t.test('a request above the default limit: the Pod is invalid (422), the contain
       resource: 'cpu',
       container: { name: 'app', specPointer: '/containers/0' },
       message: 'spec.containers[0].resources.requests: Invalid value: "700m": must be less than or equal to cpu limit of 500m',
+      invalid: { defaulted: 'limit', request: '700m', limit: '500m' },
     },
   ]);
 });

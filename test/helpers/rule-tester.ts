@@ -4,6 +4,8 @@
 //
 // Every case goes through the real pipeline: the YAML text is parsed by src/input/parse.ts
 // (`parseText`, with positions), then `lintObjects` (src/engine/lint.ts) analyses each workload
+// (with the LimitRange documents of the manifest acting on the workloads of their namespace, as in
+// `oomguard lint`),
 // and runs only the rule under test, at its default severity (`error` for rules that are off by
 // default). What the tester checks, as ESLint's does:
 //
@@ -33,7 +35,8 @@ import type { Finding, PatchOperation, Severity } from '../../src/engine/types.j
 import { nodeFactsFromCapacity } from '../../src/core/node.js';
 import type { NodeFacts } from '../../src/core/node.js';
 import { Quantity } from '../../src/core/quantity.js';
-import type { FeatureGates } from '../../src/core/types.js';
+import type { FeatureGates, LimitRange } from '../../src/core/types.js';
+import { parseLimitRange } from '../../src/core/limit-range.js';
 import { parseKubernetesVersion } from '../../src/core/versions.js';
 import { formatMessage } from '../../rules/define-rule.js';
 import type { Rule } from '../../rules/define-rule.js';
@@ -203,12 +206,20 @@ export function lintManifest(rules: readonly AnyRule[], c: LintCaseInput): LintC
       options: { ...(rule.meta.defaultOptions as object), ...((c.options as object | undefined) ?? {}) },
     });
   }
+  // LimitRange documents in the manifest act on its workloads, as they do in `oomguard lint`.
+  const limitRanges = new Map<string, LimitRange[]>();
+  for (const o of parsed.objects) {
+    if (o.object.kind !== 'LimitRange') continue;
+    const lr = parseLimitRange(o.object, 'default');
+    limitRanges.set(lr.namespace, [...(limitRanges.get(lr.namespace) ?? []), lr]);
+  }
   const result = lintObjects(parsed.objects, {
     kubernetesVersion: c.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
     ...(c.featureGates !== undefined ? { featureGates: c.featureGates } : {}),
     node,
     rules,
     ruleSettings,
+    admission: { defaultNamespace: 'default', limitRanges },
   });
   return { parsed, result, node };
 }

@@ -138,3 +138,35 @@ t.test('notes explain the highest score', async (t) => {
   t.match(note(podResult('Burstable', [container('a', 0, null, null, 999)], { qosSource: 'status' })), /QoS class taken from status\.qosClass/);
   t.equal(note(podResult('Burstable', [])), 'No containers: nothing for the kubelet to score.');
 });
+
+t.test('LimitRange lines: what each LimitRange set, disagreements, refusals', async (t) => {
+  const report = cleanLint();
+  const app = { ...container('app', 0, 256n * MiB, 512n * MiB, 969), setByLimitRange: { requests: { memory: 'team/defaults', cpu: 'team/cpu' }, limits: { memory: 'team/defaults' } } };
+  const proxy = { ...container('proxy', 0, 256n * MiB, 512n * MiB, 969, 'sidecar'), setByLimitRange: { requests: { memory: 'team/defaults' }, limits: {} } };
+  report.objects = [
+    workloadReport({
+      file: 'w.yaml',
+      kind: 'Deployment',
+      namespace: 'team',
+      name: 'web',
+      analysis: podResult('Burstable', [proxy, app], {
+        limitRanges: {
+          conflicts: [
+            { container: 'app', specPointer: '/containers/0', which: 'limits', resource: 'memory', used: { limitRange: 'team/defaults', value: '512Mi' }, ignored: { limitRange: 'team/other', value: '1Gi' } },
+          ],
+          refusals: [
+            { limitRange: 'team/bounds', status: 403, scope: 'Pod', constraint: 'max', resource: 'memory', container: null, message: 'maximum memory usage per Pod is 768Mi, but limit is 1Gi' },
+          ],
+        },
+      }),
+    }),
+  ];
+  const lines = formatExplain(report, { color: false }).split('\n');
+  t.same(lines.slice(5, 9), [
+    '  LimitRange team/defaults set: memory request (proxy, app), memory limit (app).',
+    '  LimitRange team/cpu set: cpu request (app).',
+    '  LimitRanges team/defaults and team/other default the memory limit of app differently (512Mi, 1Gi); the API server may apply either, the table uses 512Mi.',
+    '  Pods refused (403 Forbidden) by LimitRange team/bounds: maximum memory usage per Pod is 768Mi, but limit is 1Gi (pod total).',
+  ]);
+  t.notOk(formatExplain(prometheusLint(), { color: false }).includes('LimitRange'), 'nothing when no LimitRange acted');
+});

@@ -148,3 +148,21 @@ t.test('deterministic: same input, same bytes; object order kept', async (t) => 
     ['ConfigMap', 'Deployment'],
   );
 });
+
+t.test('setByLimitRange marks the container values a LimitRange filled in, and only those containers', async (t) => {
+  const report = cleanLint();
+  const marks = { requests: { memory: 'team/defaults' }, limits: { memory: 'team/defaults', cpu: 'team/cpu' } };
+  report.objects = [
+    workloadReport({
+      file: 'w.yaml',
+      name: 'web',
+      analysis: podResult('Burstable', [{ ...container('app', 0, 256n * MiB, 512n * MiB, 969), setByLimitRange: marks }, container('own', 1, GiB, GiB, 875)]),
+    }),
+  ];
+  const doc = JSON.parse(formatJson(report));
+  const [app, own] = doc.objects[0].containers;
+  t.strictSame(Object.keys(app), ['name', 'type', 'memoryRequest', 'memoryLimit', 'oomScoreAdj', 'setByLimitRange']);
+  t.strictSame(app.setByLimitRange, marks);
+  t.strictSame(app.memoryRequest, 268435456, 'the value includes the default');
+  t.notOk('setByLimitRange' in own);
+});

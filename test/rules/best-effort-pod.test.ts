@@ -86,8 +86,36 @@ const emptyPodLevel = yaml`
           limits: {cpu: "1", memory: 2Gi}
 `;
 
+// LimitRanges of the workload's namespace (jobs): defaults for memory make the Pods Burstable.
+const memoryDefaults = yaml`
+  apiVersion: v1
+  kind: LimitRange
+  metadata:
+    name: memory-defaults
+    namespace: jobs
+  spec:
+    limits:
+      - type: Container
+        defaultRequest: {memory: 128Mi}
+`;
+const storageDefaults = yaml`
+  apiVersion: v1
+  kind: LimitRange
+  metadata:
+    name: storage-defaults
+    namespace: jobs
+  spec:
+    limits:
+      - type: Container
+        default: {ephemeral-storage: 1Gi}
+`;
+
 ruleTester.run(t, rule, {
   valid: [
+    {
+      name: 'a LimitRange of the namespace gives the container a memory request: Burstable',
+      manifest: `${memoryDefaults}---\n${worker}`,
+    },
     {
       name: 'a cpu request alone makes the pod Burstable',
       manifest: edit(worker, '          env:\n', '          resources:\n            requests: {cpu: 250m}\n          env:\n'),
@@ -135,6 +163,16 @@ ruleTester.run(t, rule, {
     },
   ],
   invalid: [
+    {
+      name: 'a LimitRange of another namespace does not apply',
+      manifest: `${memoryDefaults.replace('namespace: jobs', 'namespace: batch')}---\n${worker}`,
+      errors: [{ messageId: 'bestEffort', path: '/spec/template/spec' }],
+    },
+    {
+      name: 'a LimitRange defaulting only ephemeral-storage leaves the pod BestEffort',
+      manifest: `${storageDefaults}---\n${worker}`,
+      errors: [{ messageId: 'bestEffort', path: '/spec/template/spec' }],
+    },
     {
       name: 'Deployment with no resources at all',
       manifest: worker,

@@ -168,8 +168,53 @@ const serviceAndDeployment = yaml`
               limits: {cpu: 500m}
 `;
 
+// LimitRanges of the monitoring namespace: one supplies a memory request (so the Prometheus
+// container has one once its Pod is created), the other only a cpu request.
+const monitoringMemoryDefaults = yaml`
+  apiVersion: v1
+  kind: LimitRange
+  metadata:
+    name: defaults
+    namespace: monitoring
+  spec:
+    limits:
+      - type: Container
+        default: {memory: 2Gi}
+        defaultRequest: {memory: 1Gi}
+`;
+const monitoringMin = yaml`
+  apiVersion: v1
+  kind: LimitRange
+  metadata:
+    name: floor
+    namespace: monitoring
+  spec:
+    limits:
+      - type: Container
+        min: {memory: 64Mi}
+`;
+const monitoringCpuDefaults = yaml`
+  apiVersion: v1
+  kind: LimitRange
+  metadata:
+    name: cpu-defaults
+    namespace: monitoring
+  spec:
+    limits:
+      - type: Container
+        defaultRequest: {cpu: 250m}
+`;
+
 ruleTester.run(t, rule, {
   valid: [
+    {
+      name: 'a LimitRange of the namespace supplies the memory request',
+      manifest: `${monitoringMemoryDefaults}---\n${prometheus}`,
+    },
+    {
+      name: 'a LimitRange whose min stands in for the default request',
+      manifest: `${monitoringMin}---\n${prometheus}`,
+    },
     {
       name: 'Guaranteed Deployment: every container has a request',
       manifest: yaml`
@@ -252,6 +297,12 @@ ruleTester.run(t, rule, {
     },
   ],
   invalid: [
+    {
+      name: 'a LimitRange that supplies only a cpu request: still no memory request',
+      manifest: `${monitoringCpuDefaults}---\n${prometheus}`,
+      nodeMemory: '8Gi',
+      errors: [{ messageId: 'burstable', container: 'prometheus', data: { what: 'container', container: 'prometheus', oomScoreAdj: 999, nodeMemory: '8Gi', aNodeMemory: 'an 8Gi' } }],
+    },
     {
       // prometheus: no request in a Burstable pod: 1000 - 1000*0/8589934592 = 1000 -> 999.
       name: 'the seed Prometheus Deployment on an 8Gi node',
