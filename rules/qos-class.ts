@@ -215,7 +215,9 @@ function explainContainers(w: Workload): Explanation {
     .filter(({ s }) => !isGuaranteedShape(s))
     .map(({ c, s }) => `${containerNoun(c.type)} "${c.name}" has ${stanzaProblems(s).join(', ')}`)
     .join('; ');
-  const fix = stanzas.every(({ s }) => hasBothLimits(s)) ? requestsEqualLimits(w, 'containers') : [];
+  // A limit a LimitRange supplies is not in the manifest for the patch to copy: no fix then.
+  const limitRangeLimits = w.analysis.containers.some((c) => c.setByLimitRange !== null && Object.keys(c.setByLimitRange.limits).length > 0);
+  const fix = !limitRangeLimits && stanzas.every(({ s }) => hasBothLimits(s)) ? requestsEqualLimits(w, 'containers') : [];
   return { predicted, reasons, fix };
 }
 

@@ -86,12 +86,13 @@ export function analyzePod(pod: PodLike, opts: ModelOptions): PodAnalysis {
 }
 
 /**
- * The pod as the API server stores it after defaulting: the written object with each
- * defaulted request added (the limit's text copied), everything else shared, not copied.
+ * The pod as the API server stores it after defaulting and LimitRange admission: the written
+ * object with each defaulted request added (the limit's text copied) and each value a LimitRange
+ * filled in (canonical), everything else shared, not copied.
  */
 export function defaultedPodObject(pod: PodLike, analysis: PodAnalysis): PodLike {
   const d = analysis.defaulted;
-  const changed = (cs: DefaultedContainer[]) => cs.some((c) => c.defaultedRequests.size > 0);
+  const changed = (cs: DefaultedContainer[]) => cs.some((c) => c.defaultedRequests.size > 0 || c.setByLimitRange !== null);
   const rawPodResources = (pod.spec as Record<string, unknown> | null | undefined)?.resources as Record<string, unknown> | null | undefined;
   const rawPodLimits = (rawPodResources?.limits as Record<string, unknown> | null | undefined) ?? {};
   const podLimitsAdded = d.podResources === null ? [] : [...d.podResources.limits].filter(([name]) => !(name in rawPodLimits));
@@ -109,9 +110,19 @@ export function defaultedPodObject(pod: PodLike, analysis: PodAnalysis): PodLike
     if (!Array.isArray(original) || !changed(cs)) return;
     spec[list] = original.map((raw, i) => {
       const c = cs[i];
-      if (!c || c.defaultedRequests.size === 0) return raw;
-      const r = (raw as Record<string, unknown>).resources as Record<string, unknown>;
-      return { ...(raw as Record<string, unknown>), resources: withRequests(r, c.defaultedRequests, r.limits as Record<string, unknown>) };
+      if (!c || (c.defaultedRequests.size === 0 && c.setByLimitRange === null)) return raw;
+      const r = ((raw as Record<string, unknown>).resources as Record<string, unknown> | null | undefined) ?? {};
+      const resources = c.defaultedRequests.size === 0 ? { ...r } : withRequests(r, c.defaultedRequests, r.limits as Record<string, unknown>);
+      if (c.setByLimitRange !== null) {
+        // LimitRanger's DeepCopy of the default, as the API server then stores it (canonical).
+        for (const which of ['requests', 'limits'] as const) {
+          if (c.setByLimitRange[which].size === 0) continue;
+          const values = { ...((resources[which] as Record<string, unknown> | null | undefined) ?? {}) };
+          for (const name of c.setByLimitRange[which].keys()) values[name] = c.resources[which].get(name)!.toString();
+          resources[which] = values;
+        }
+      }
+      return { ...(raw as Record<string, unknown>), resources };
     });
   };
   rewrite('containers', d.containers);

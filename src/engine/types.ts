@@ -22,7 +22,7 @@ export interface Workload {
   podPointer: string;
   /** The pod as written (no defaulting). */
   pod: PodLike;
-  /** The pod after API-server defaulting, as the kubelet will see it. */
+  /** The pod after API-server defaulting and the namespace's LimitRanges, as the kubelet will see it. */
   defaultedPod: PodLike;
   analysis: PodResult;
 }

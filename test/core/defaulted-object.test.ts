@@ -5,6 +5,7 @@ import t from 'tap';
 import { analyzePod, defaultedPodObject } from '../../src/core/analyze-pod.js';
 import { resolveFeatureGates } from '../../src/core/versions.js';
 import type { PodLike } from '../../src/core/types.js';
+import { parseLimitRange } from '../../src/core/limit-range.js';
 
 const GI = 1024n ** 3n;
 
@@ -50,4 +51,16 @@ t.test('nothing defaulted: the same object', async (t) => {
   const pod: PodLike = { spec: { containers: [container({ requests: { memory: '1Gi' }, limits: { memory: '1Gi' } })] } };
   const analysis = analyzePod(pod, { version: '1.37', gates: resolveFeatureGates('1.37', {}), memoryCapacity: 16n * GI });
   t.equal(defaultedPodObject(pod, analysis), pod);
+});
+
+t.test('values a LimitRange filled in are in the defaulted pod, canonical; the input is not changed', async (t) => {
+  const limitRanges = [
+    parseLimitRange({ kind: 'LimitRange', metadata: { name: 'd', namespace: 'n' }, spec: { limits: [{ type: 'Container', default: { memory: '0.5Gi' }, defaultRequest: { cpu: '100m' } }] } }, 'default'),
+  ];
+  const pod: PodLike = { spec: { containers: [container({ requests: { memory: '256Mi' } }), { name: 'bare', image: 'x' }] } };
+  const analysis = analyzePod(pod, { version: '1.37', gates: resolveFeatureGates('1.37', {}), memoryCapacity: 16n * GI, limitRanges });
+  const spec = defaultedPodObject(pod, analysis).spec as { containers: Array<{ resources: unknown }> };
+  t.same(spec.containers[0].resources, { requests: { memory: '256Mi', cpu: '100m' }, limits: { memory: '512Mi' } });
+  t.same(spec.containers[1].resources, { requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '512Mi' } });
+  t.same(pod.spec!.containers![1], { name: 'bare', image: 'x' });
 });

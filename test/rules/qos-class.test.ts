@@ -35,6 +35,11 @@ function postgres(resources: Obj, extra: { namespace?: string; labels?: Record<s
   };
 }
 
+/** A LimitRange of the data namespace with the given Container item. */
+function dataLimitRange(item: Obj): Obj {
+  return { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'defaults', namespace: 'data' }, spec: { limits: [{ type: 'Container', ...item }] } };
+}
+
 const burstablePostgres = postgres({ requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } }, { namespace: 'data' });
 
 /** The same object with requests.cpu set to "2": what the fix must produce. */
@@ -202,8 +207,25 @@ t.test('qos-class', async (t) => {
         name: '1.37: an empty pod-level stanza no longer decides (PodLevelResourcesFixKubeletQOSClass)',
         manifest: emptyStanza,
       },
+      {
+        name: 'a LimitRange of the namespace defaults requests equal to limits: Guaranteed',
+        manifest: `${JSON.stringify(dataLimitRange({ default: { cpu: '2', memory: '4Gi' } }))}\n---\n${JSON.stringify(postgres({}, { namespace: 'data' }))}`,
+      },
     ],
     invalid: [
+      {
+        // The reasons read the Pod after the LimitRange; no fix, since the limit is not in the manifest.
+        name: 'a LimitRange default limit above the written request: Burstable, no fix',
+        manifest: `${JSON.stringify(dataLimitRange({ default: { cpu: '2', memory: '8Gi' } }))}\n---\n${JSON.stringify(postgres({ requests: { cpu: '2', memory: '4Gi' } }, { namespace: 'data' }))}`,
+        errors: [
+          {
+            messageId: 'belowGuaranteed',
+            message:
+              'pod is Burstable, not Guaranteed as required: container "postgres" has memory request 4Gi ≠ limit 8Gi — oom_score_adj postgres: 750 on a 16Gi node, where Guaranteed containers get -997',
+          },
+        ],
+        output: null,
+      },
       {
         name: 'cpu request below the limit; the fix equalises it',
         manifest: burstablePostgres,
