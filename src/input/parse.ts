@@ -9,16 +9,31 @@
 //   `lineOf()` call re-parses that document's events and walks the pointer through them; a small
 //   LRU keeps the last few indexes, so the findings of one object cost one re-parse, and parsing
 //   thousands of files pays nothing for positions.
+// - What a document means is what kubectl reads (go-yaml, through sigs.k8s.io/yaml and kustomize's
+//   kyaml), where js-yaml disagrees:
+//   - Numbers resolve as go-yaml resolves them (`0755` is octal, `1_000` is 1000, `0b101` is 5);
+//     `.inf` and `.nan` are errors, as JSON (and so kubectl) has no such numbers. Local tags
+//     (`!foo`) are ignored, as go-yaml ignores them.
+//   - Flow content (quoted scalars, `[...]`, `{...}`) may continue on lines indented less than
+//     YAML asks, with tabs as separation, and `#` right after a closing quote or bracket starts a
+//     comment. js-yaml refuses these; a document it refuses is read again from a copy with those
+//     lines re-indented (see "Lenient re-parse"), which costs nothing on documents it accepts.
 import {
   CORE_SCHEMA,
   COLLECTION_STYLE,
   EVENT_ID,
+  NOT_RESOLVED,
   SCALAR_STYLE,
   YAMLException,
   constructFromEvents,
+  defineMappingTag,
+  defineScalarTag,
+  defineSequenceTag,
   getScalarValue,
+  mapTag,
   mergeTag,
   parseEvents,
+  seqTag,
 } from 'js-yaml';
 import type { Event, ScalarEvent, SequenceEvent } from 'js-yaml';
 import type { InputError, SourceObject } from './types.js';
@@ -28,8 +43,105 @@ export const MAX_DEPTH = 100;
 /** A document whose aliases add more nodes than this when expanded is rejected ("billion laughs"). */
 export const MAX_ALIAS_EXPANSION = 100_000;
 
+// ---------------------------------------------------------------------------------------------
+// Numbers as go-yaml reads them
+
+/** Thrown while constructing a document holding `.inf` or `.nan`, which kubectl cannot turn into JSON. */
+class NonJsonNumber extends Error {}
+
+/** go-yaml's yamlStyleFloat, tried on the text without `_`. */
+const GO_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+const GO_DOT_FLOAT = /^\.[0-9]+([eE][-+]?[0-9]+)?$/;
+const GO_INF_NAN = /^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$/;
+const INT64_MAX = (1n << 63n) - 1n;
+const UINT64_MAX = (1n << 64n) - 1n;
+
+function digitValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : 99;
+}
+
+/**
+ * go-yaml's integer resolution: `_` dropped, then Go's strconv.ParseInt(s, 0, 64) (sign, then
+ * 0x/0o/0b or a leading 0 for octal), then ParseUint for what fits only unsigned.
+ */
+function goInt(source: string): number | undefined {
+  const s = source.indexOf('_') === -1 ? source : source.replace(/_/g, '');
+  const n = s.length;
+  let i = 0;
+  const sign = s.charCodeAt(0);
+  if (sign === 0x2b || sign === 0x2d) i = 1;
+  if (i >= n) return undefined;
+  let base = 10;
+  if (s.charCodeAt(i) === 0x30 /* 0 */) {
+    const prefix = n - i >= 3 ? s.charCodeAt(i + 1) | 0x20 : 0;
+    if (prefix === 0x62 /* b */) base = 2;
+    else if (prefix === 0x6f /* o */) base = 8;
+    else if (prefix === 0x78 /* x */) base = 16;
+    else base = 8; // a leading 0 alone: octal
+    i += base === 8 && prefix !== 0x6f ? 1 : 2;
+  }
+  for (let k = i; k < n; k++) if (digitValue(s.charCodeAt(k)) >= base) return undefined;
+  const digits = s.slice(i);
+  if (digits.length === 0) return 0; // "0", "-0"
+  const negative = sign === 0x2d;
+  if (digits.length <= 12 || (base === 10 && digits.length <= 15)) {
+    const v = parseInt(digits, base);
+    return negative ? (v === 0 ? 0 : -v) : v;
+  }
+  const big = BigInt((base === 2 ? '0b' : base === 8 ? '0o' : base === 16 ? '0x' : '') + digits);
+  if (negative ? big > INT64_MAX + 1n : big > (sign === 0x2b ? INT64_MAX : UINT64_MAX)) return undefined;
+  return Number(negative ? -big : big);
+}
+
+/** go-yaml's float resolution of a plain scalar that is not an integer; undefined when it stays a string. */
+function goFloat(source: string): number | undefined {
+  if (GO_INF_NAN.test(source)) throw new NonJsonNumber(source);
+  if (source.charCodeAt(0) === 0x2e /* . */) return GO_DOT_FLOAT.test(source) ? Number(source) : undefined;
+  const s = source.indexOf('_') === -1 ? source : source.replace(/_/g, '');
+  if (!GO_FLOAT.test(s)) return undefined;
+  const v = Number(s);
+  return Number.isFinite(v) ? v : undefined; // Go's ParseFloat fails out of range: a string then
+}
+
+const SIGN_AND_DIGITS = ['-', '+', ...'0123456789'];
+
+const goIntTag = defineScalarTag<number>('tag:yaml.org,2002:int', {
+  implicit: true,
+  implicitFirstChars: SIGN_AND_DIGITS,
+  resolve: (source) => goInt(source) ?? NOT_RESOLVED,
+  identify: (v) => Number.isInteger(v),
+});
+
+const goFloatTag = defineScalarTag<number>('tag:yaml.org,2002:float', {
+  implicit: true,
+  implicitFirstChars: [...SIGN_AND_DIGITS, '.'],
+  resolve: (source, isExplicit) => {
+    // go-yaml turns an integer under an explicit !!float into a float; implicitly the int tag took it.
+    // (An octal-looking integer too big for 64 bits fails goInt and is read as a decimal float, as in go-yaml.)
+    const v = (isExplicit ? goInt(source) : undefined) ?? goFloat(source);
+    return v === undefined ? NOT_RESOLVED : v;
+  },
+  identify: (v) => typeof v === 'number',
+});
+
+// Local tags (`!foo`) mean nothing to go-yaml: a tagged scalar is its text, a tagged collection an
+// ordinary one. js-yaml refuses them as unknown tags. (`!!` tags it does not know stay errors.)
+const localScalarTag = defineScalarTag<string>('!', { matchByTagPrefix: true, resolve: (source) => source, identify: () => false });
+const localSequenceTag = defineSequenceTag('!', { matchByTagPrefix: true, create: seqTag.create, addItem: seqTag.addItem, identify: () => false });
+const localMappingTag = defineMappingTag('!', {
+  matchByTagPrefix: true,
+  create: mapTag.create,
+  addPair: mapTag.addPair,
+  has: mapTag.has,
+  keys: mapTag.keys,
+  get: mapTag.get,
+  identify: () => false,
+});
+
 // Merge keys (`<<: *defaults`) are merged as kubectl (go-yaml) does; js-yaml 5's CORE_SCHEMA leaves them out.
-const SCHEMA = CORE_SCHEMA.withTags(mergeTag);
+const SCHEMA = CORE_SCHEMA.withTags(mergeTag, goIntTag, goFloatTag, localScalarTag, localSequenceTag, localMappingTag);
 
 export interface ParseResult {
   objects: SourceObject[];
@@ -64,7 +176,7 @@ export function parseText(text: string, file: string): ParseResult {
     let chunks = splitDocuments(text);
     if (chunks.length === 1 && /^\s*[{[]/.test(chunks[0].text)) {
       // JSON (or flow YAML). If it is not one document, it may be a JSON stream: {...}{...}.
-      const parsed = tryParse(chunks[0].text);
+      const parsed = parseLenient(chunks[0]);
       if (!parsed.ok) {
         const stream = splitJsonStream(text);
         if (stream === null) {
@@ -73,7 +185,7 @@ export function parseText(text: string, file: string): ParseResult {
         }
         chunks = stream;
       } else {
-        parseChunk(chunks[0], file, 0, out, parsed.events);
+        parseChunk(parsed.chunk, file, 0, out, parsed.events);
         return out;
       }
     }
@@ -203,6 +315,478 @@ function splitJsonStream(text: string): Chunk[] | null {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Lenient re-parse
+//
+// go-yaml, and so kubectl, reads flow content (quoted scalars, `[...]`, `{...}`) without looking at
+// the indentation of its continuation lines, takes tabs as separation anywhere inside it or after a
+// key's `:`, and starts a comment at a `#` right after a closing quote or bracket or a block scalar
+// indicator. js-yaml refuses all of these ("deficient indentation", "missed comma …", "a line break
+// is expected"). When it refuses a document, the document is scanned for flow content, and a copy
+// is made with (1) each continuation line of flow content re-indented to the column where that
+// content starts, (2) separation tabs on the line where a flow collection starts made spaces, and
+// (3) a space put before such a `#`. None of these changes a value (leading white space of a
+// continuation line is folded away; separation is separation), and lines stay where they are, so
+// positions hold. The copy is parsed, and kept only if every change lies where the parse says flow
+// content or separation is; otherwise the first error stands.
+
+/** What the scanner changes: offsets in the original text. */
+type RelaxEdit =
+  | { kind: 'indent'; at: number; remove: number; column: number }
+  | { kind: 'tab'; at: number }
+  | { kind: 'hash'; at: number };
+
+interface Relaxed {
+  text: string;
+  /** Offsets in `text` of the first character of each re-indented line. */
+  indented: number[];
+  /** Offsets in `text` of the tabs made spaces. */
+  tabs: number[];
+  /** Offsets in `text` of the spaces put before a `#`. */
+  hashes: number[];
+}
+
+const isBlank = (c: number) => c === 0x20 || c === 0x09;
+const isBreakOrEnd = (c: number) => c === 0x0a || Number.isNaN(c);
+const isBlankOrBreak = (c: number) => isBlank(c) || isBreakOrEnd(c);
+const isFlowIndicator = (c: number) => c === 0x2c || c === 0x5b || c === 0x5d || c === 0x7b || c === 0x7d;
+
+/** Scans one document for flow content and returns the edits that let js-yaml read it; null if there are none or the scan gets lost. */
+function relaxEdits(text: string): RelaxEdit[] | null {
+  const n = text.length;
+  const edits: RelaxEdit[] = [];
+
+  /** The line at `start` (after a line break inside flow content): re-indent it to `column` if it needs it; returns the offset of its first non-blank character. */
+  const continuation = (start: number, column: number, comments: boolean): number => {
+    if ((text.startsWith('---', start) || text.startsWith('...', start)) && isBlankOrBreak(text.charCodeAt(start + 3))) return start;
+    let p = start;
+    let spaces = 0;
+    while (text.charCodeAt(p) === 0x20) {
+      p++;
+      spaces++;
+    }
+    while (isBlank(text.charCodeAt(p))) p++;
+    const c = text.charCodeAt(p);
+    if (isBreakOrEnd(c) || (comments && c === 0x23)) return p; // blank, or a comment line in a collection
+    if (spaces < column) edits.push({ kind: 'indent', at: start, remove: p - start, column });
+    return p;
+  };
+
+  /** A quoted scalar opening at `p`; returns the offset after its closing quote, or -1. */
+  const quoted = (p: number, column: number): number => {
+    const quote = text.charCodeAt(p);
+    let i = p + 1;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === quote) {
+        if (quote === 0x27 && text.charCodeAt(i + 1) === 0x27) {
+          i += 2;
+          continue;
+        }
+        return i + 1;
+      }
+      if (c === 0x5c && quote === 0x22) {
+        i += text.charCodeAt(i + 1) === 0x0a ? 1 : 2;
+        continue;
+      }
+      if (c === 0x0a) {
+        i = continuation(i + 1, column, false);
+        continue;
+      }
+      i++;
+    }
+    return -1;
+  };
+
+  /** A flow collection opening at `p` (column `column`); returns the offset after its closing bracket, or -1. */
+  const flow = (p: number, column: number): number => {
+    let depth = 0;
+    let i = p;
+    let openerLine = true;
+    let afterToken = false; // a `#` here starts a comment for go-yaml, not for js-yaml
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 0x0a) {
+        openerLine = false;
+        afterToken = false;
+        i = continuation(i + 1, column, true);
+        continue;
+      }
+      if (isBlank(c)) {
+        if (c === 0x09 && openerLine) edits.push({ kind: 'tab', at: i });
+        afterToken = false;
+        i++;
+        continue;
+      }
+      if (c === 0x23 /* # */) {
+        if (afterToken) edits.push({ kind: 'hash', at: i });
+        while (i < n && text.charCodeAt(i) !== 0x0a) i++;
+        continue;
+      }
+      afterToken = true;
+      if (c === 0x5b || c === 0x7b) {
+        depth++;
+        i++;
+      } else if (c === 0x5d || c === 0x7d) {
+        depth--;
+        i++;
+        if (depth === 0) return i;
+      } else if (c === 0x2c /* , */) {
+        i++;
+      } else if (c === 0x27 || c === 0x22) {
+        const line = text.lastIndexOf('\n', i);
+        i = quoted(i, column);
+        if (i < 0) return -1;
+        if (text.lastIndexOf('\n', i) !== line) openerLine = false;
+      } else if (c === 0x3a /* : */ && (isBlankOrBreak(text.charCodeAt(i + 1)) || isFlowIndicator(text.charCodeAt(i + 1)) || text.charCodeAt(i - 1) === 0x22 || text.charCodeAt(i - 1) === 0x27)) {
+        i++;
+      } else if (c === 0x3f /* ? */ && isBlankOrBreak(text.charCodeAt(i + 1))) {
+        afterToken = false;
+        i++;
+      } else if (c === 0x21 || c === 0x26 || c === 0x2a /* ! & * */) {
+        while (i < n && !isBlankOrBreak(text.charCodeAt(i)) && !isFlowIndicator(text.charCodeAt(i))) i++;
+        afterToken = false;
+      } else {
+        // A plain scalar: up to a flow indicator, `: `, ` #` or the line's end; inner blanks are its own.
+        let end = i + 1;
+        let j = i + 1;
+        while (j < n) {
+          const d = text.charCodeAt(j);
+          if (d === 0x0a || isFlowIndicator(d)) break;
+          if (d === 0x3a && (isBlankOrBreak(text.charCodeAt(j + 1)) || isFlowIndicator(text.charCodeAt(j + 1)))) break;
+          if (isBlank(d)) {
+            if (text.charCodeAt(j + 1) === 0x23) break;
+            j++;
+            continue;
+          }
+          j++;
+          end = j;
+        }
+        i = end;
+        afterToken = false;
+      }
+    }
+    return -1;
+  };
+
+  let pos = 0;
+  let blockScalar = false;
+  let blockParent = 0; // a block scalar's content is indented more than this
+  let blockIndent = -1; // its content indentation, once known
+  let plainParent = Number.NaN; // a plain scalar value may continue on lines indented more than this
+  while (pos < n) {
+    let eol = text.indexOf('\n', pos);
+    if (eol === -1) eol = n;
+    let first = pos;
+    while (text.charCodeAt(first) === 0x20) first++;
+    const indent = first - pos;
+    let rest = first;
+    while (rest < eol && isBlank(text.charCodeAt(rest))) rest++;
+    const blank = rest >= eol;
+    if (blockScalar) {
+      if (blank) {
+        pos = eol + 1;
+        continue;
+      }
+      if (blockIndent < 0 ? indent > blockParent : indent >= blockIndent) {
+        if (blockIndent < 0) blockIndent = indent;
+        pos = eol + 1;
+        continue;
+      }
+      blockScalar = false;
+    }
+    if (blank) {
+      pos = eol + 1;
+      continue;
+    }
+    const c0 = text.charCodeAt(first);
+    if (c0 === 0x23 /* # */) {
+      plainParent = Number.NaN;
+      pos = eol + 1;
+      continue;
+    }
+    if (indent > plainParent) {
+      pos = eol + 1; // continues a plain scalar
+      continue;
+    }
+    plainParent = Number.NaN;
+    if (indent === 0 && c0 === 0x25 /* % directive */) {
+      pos = eol + 1;
+      continue;
+    }
+
+    // One line in block context (a flow construct may carry it over several lines).
+    let lineStart = pos;
+    let lineEnd = eol;
+    let p = first;
+    let entry = indent; // column of the entry (key or `-`) whose value comes next
+    let nodeStart = true;
+    let separation = false; // blanks being skipped follow a key's `:` or a tag or anchor
+    let tabs: number[] = [];
+    if (indent === 0 && text.startsWith('---', p) && isBlankOrBreak(text.charCodeAt(p + 3))) {
+      p += 3;
+      entry = -1;
+    }
+    const moveTo = (q: number) => {
+      if (q > lineEnd) {
+        lineStart = text.lastIndexOf('\n', q - 1) + 1;
+        lineEnd = text.indexOf('\n', q);
+        if (lineEnd === -1) lineEnd = n;
+        tabs = [];
+      }
+      p = q;
+    };
+    /** After a node: a `#` glued to it, and `:` making it a key. */
+    const afterNode = (column: number) => {
+      if (text.charCodeAt(p) === 0x23) edits.push({ kind: 'hash', at: p });
+      let q = p;
+      while (isBlank(text.charCodeAt(q))) q++;
+      if (text.charCodeAt(q) === 0x3a && isBlankOrBreak(text.charCodeAt(q + 1))) {
+        entry = column;
+        nodeStart = true;
+        separation = true;
+        p = q + 1;
+      } else {
+        nodeStart = false;
+        separation = false;
+      }
+    };
+    lineLoop: while (p < lineEnd) {
+      const c = text.charCodeAt(p);
+      if (isBlank(c)) {
+        if (c === 0x09 && separation) tabs.push(p);
+        p++;
+        continue;
+      }
+      if (c === 0x23 /* # */) break; // a comment (blanks or the line start precede it here)
+      const column = p - lineStart;
+      if (!nodeStart) {
+        if (c === 0x3a && isBlankOrBreak(text.charCodeAt(p + 1))) {
+          nodeStart = true;
+          separation = true;
+        }
+        p++;
+        continue;
+      }
+      const next = text.charCodeAt(p + 1);
+      if ((c === 0x2d || c === 0x3f || c === 0x3a) && isBlankOrBreak(next)) {
+        if (c !== 0x3a) entry = column;
+        separation = false; // go-yaml refuses a tab after `-`, `?` and an explicit `:`
+        p++;
+        continue;
+      }
+      if (c === 0x21 || c === 0x26 /* ! & */) {
+        while (p < lineEnd && !isBlank(text.charCodeAt(p))) p++;
+        separation = true;
+        continue;
+      }
+      if (c === 0x2a /* * */) {
+        while (p < lineEnd && !isBlank(text.charCodeAt(p))) p++;
+        afterNode(entry);
+        continue;
+      }
+      if (c === 0x7c || c === 0x3e /* | > */) {
+        let q = p + 1;
+        let explicit = 0;
+        for (let d = text.charCodeAt(q); d === 0x2b || d === 0x2d || (d >= 0x31 && d <= 0x39); d = text.charCodeAt(++q)) {
+          if (d >= 0x31 && d <= 0x39) explicit = d - 0x30;
+        }
+        if (text.charCodeAt(q) === 0x23) edits.push({ kind: 'hash', at: q });
+        blockScalar = true;
+        blockParent = entry;
+        blockIndent = explicit > 0 ? entry + explicit : -1;
+        break lineLoop;
+      }
+      if (c === 0x27 || c === 0x22) {
+        const end = quoted(p, column);
+        if (end < 0) return null;
+        moveTo(end);
+        afterNode(column);
+        continue;
+      }
+      if (c === 0x5b || c === 0x7b) {
+        for (const t of tabs) edits.push({ kind: 'tab', at: t });
+        tabs = [];
+        const end = flow(p, column);
+        if (end < 0) return null;
+        moveTo(end);
+        afterNode(column);
+        continue;
+      }
+      // A plain scalar in block context: a key if `: ` follows, else a value to the line's end.
+      let q = p;
+      for (; q < lineEnd; q++) {
+        const d = text.charCodeAt(q);
+        if (d === 0x3a && isBlankOrBreak(text.charCodeAt(q + 1))) break;
+        if (d === 0x23 && isBlank(text.charCodeAt(q - 1))) {
+          q = lineEnd + 1; // value, then a comment: no continuation lines
+          break;
+        }
+      }
+      if (q === lineEnd) {
+        plainParent = entry; // continuation lines are indented more than the entry
+        break;
+      }
+      if (q > lineEnd) break;
+      entry = column;
+      separation = true;
+      p = q + 1;
+    }
+    pos = lineEnd + 1;
+  }
+  return edits.length === 0 ? null : edits;
+}
+
+/** Applies the edits (sorted by offset, none overlapping); offsets in the result for verification. */
+function applyEdits(text: string, edits: RelaxEdit[]): Relaxed {
+  edits.sort((a, b) => a.at - b.at);
+  const out: string[] = [];
+  const relaxed: Relaxed = { text: '', indented: [], tabs: [], hashes: [] };
+  let from = 0;
+  let shift = 0;
+  for (const e of edits) {
+    if (e.at < from) continue; // a duplicate (the same line reached twice)
+    out.push(text.slice(from, e.at));
+    const at = e.at + shift;
+    if (e.kind === 'indent') {
+      out.push(' '.repeat(e.column));
+      relaxed.indented.push(at + e.column);
+      shift += e.column - e.remove;
+      from = e.at + e.remove;
+    } else if (e.kind === 'tab') {
+      out.push(' ');
+      relaxed.tabs.push(at);
+      from = e.at + 1;
+    } else {
+      out.push(' ');
+      relaxed.hashes.push(at);
+      shift += 1;
+      from = e.at;
+    }
+  }
+  out.push(text.slice(from));
+  relaxed.text = out.join('');
+  return relaxed;
+}
+
+/**
+ * Whether every edit lies where the relaxed parse has flow content or separation: re-indented lines
+ * inside a quoted scalar or a flow collection; tabs outside scalars, inside a flow collection or
+ * before one on its line; spaces before a `#` right after a closing quote or bracket, a flow `,`,
+ * `[`, `{` or `:`, or a block scalar indicator.
+ */
+function verifyRelaxed(r: Relaxed, events: Event[]): boolean {
+  const text = r.text;
+  const scalars: number[] = []; // [start, end) pairs, quotes included
+  const quoted: number[] = [];
+  const flows: number[] = [];
+  const quoteEnds = new Set<number>();
+  const flowEnds = new Set<number>();
+  const blockStarts = new Set<number>();
+  const stack: Array<{ start: number; bracketed: boolean }> = [];
+  let last = 0; // end of the last node seen
+  for (const e of events) {
+    if (e.type === EVENT_ID.SCALAR) {
+      if (e.valueStart < 0) {
+        last = Math.max(last, e.tagEnd, e.anchorEnd);
+        continue;
+      }
+      const q = e.style === SCALAR_STYLE.SINGLE_QUOTED || e.style === SCALAR_STYLE.DOUBLE_QUOTED ? 1 : 0;
+      scalars.push(e.valueStart - q, e.valueEnd + q);
+      if (q === 1) {
+        quoted.push(e.valueStart - 1, e.valueEnd + 1);
+        quoteEnds.add(e.valueEnd + 1);
+      }
+      if (e.style === SCALAR_STYLE.LITERAL_BLOCK || e.style === SCALAR_STYLE.FOLDED_BLOCK) blockStarts.add(e.valueStart);
+      last = e.valueEnd + q;
+    } else if (e.type === EVENT_ID.ALIAS) {
+      last = e.anchorEnd;
+    } else if (e.type === EVENT_ID.SEQUENCE || e.type === EVENT_ID.MAPPING) {
+      const c = text.charCodeAt(e.start);
+      const bracketed = e.style === COLLECTION_STYLE.FLOW && (c === 0x5b || c === 0x7b);
+      stack.push({ start: e.start, bracketed });
+      if (bracketed) last = e.start + 1;
+    } else if (e.type === EVENT_ID.POP) {
+      const top = stack.pop();
+      if (top === undefined || !top.bracketed) continue;
+      // The closing bracket: after the last node, past blanks, line breaks, comments, `,` `:` `?`.
+      let i = last;
+      for (;;) {
+        const c = text.charCodeAt(i);
+        if (c === 0x5d || c === 0x7d) break;
+        if (c === 0x23) {
+          while (i < text.length && text.charCodeAt(i) !== 0x0a) i++;
+        } else if (isBlankOrBreak(c) || c === 0x2c || c === 0x3a || c === 0x3f) {
+          if (Number.isNaN(c)) return false;
+          i++;
+        } else return false;
+      }
+      flows.push(top.start, i + 1);
+      flowEnds.add(i + 1);
+      last = i + 1;
+    }
+  }
+  const within = (spans: number[], x: number, strict: boolean) => {
+    for (let k = 0; k < spans.length; k += 2) if ((strict ? spans[k] < x : spans[k] <= x) && x < spans[k + 1]) return true;
+    return false;
+  };
+  for (const f of r.indented) if (!within(quoted, f, true) && !within(flows, f, true)) return false;
+  for (const t of r.tabs) {
+    if (within(scalars, t, false)) return false;
+    if (within(flows, t, true)) continue;
+    // Before a flow collection on its line: a key's `:` or a tag or anchor before, the bracket after.
+    let q = t;
+    for (;;) {
+      while (isBlank(text.charCodeAt(q))) q++;
+      const c = text.charCodeAt(q);
+      if (c !== 0x21 && c !== 0x26) break;
+      while (q < text.length && !isBlankOrBreak(text.charCodeAt(q))) q++;
+    }
+    if (!flows.some((s, k) => k % 2 === 0 && s === q)) return false;
+    let b = t - 1;
+    while (b >= 0 && isBlank(text.charCodeAt(b))) b--;
+    if (b < 0 || text.charCodeAt(b) === 0x0a) return false; // indentation
+    const lineStart = text.lastIndexOf('\n', b) + 1;
+    const c = text.charCodeAt(b);
+    const alone = b === lineStart || isBlank(text.charCodeAt(b - 1));
+    if (alone && (c === 0x2d || c === 0x3f)) return false; // after `-` or `?`
+    if (c === 0x3a && text.slice(lineStart, b).trim() === '') return false; // after an explicit `:`
+  }
+  for (const s of r.hashes) {
+    if (text.charCodeAt(s + 1) !== 0x23 || within(scalars, s, false)) return false;
+    const c = text.charCodeAt(s - 1);
+    if (quoteEnds.has(s) || flowEnds.has(s)) continue;
+    if (within(flows, s, true) && (c === 0x2c || c === 0x5b || c === 0x7b || c === 0x3a)) continue;
+    const eol = text.indexOf('\n', s);
+    if (eol !== -1 && blockStarts.has(eol + 1) && /[|>][0-9+-]*$/.test(text.slice(text.lastIndexOf('\n', s) + 1, s))) continue;
+    return false;
+  }
+  return true;
+}
+
+type Parsed = { ok: true; events: Event[]; chunk: Chunk } | { ok: false; error: unknown };
+
+/**
+ * Parses a chunk. One js-yaml refuses is read again relaxed; that reading is kept if it parses and
+ * checks out, and its error is reported instead of the first one when it lies further on.
+ */
+function parseLenient(chunk: Chunk): Parsed {
+  const strict = tryParse(chunk.text);
+  if (strict.ok) return { ok: true, events: strict.events, chunk };
+  const error = strict.error;
+  if (!(error instanceof YAMLException) || /maxDepth/.test(error.reason)) return strict;
+  const edits = relaxEdits(chunk.text);
+  if (edits === null) return strict;
+  const relaxed = applyEdits(chunk.text, edits);
+  const again = tryParse(relaxed.text);
+  if (!again.ok) {
+    const later = again.error instanceof YAMLException && again.error.mark && error.mark && again.error.mark.line > error.mark.line;
+    return later ? again : strict;
+  }
+  if (!verifyRelaxed(relaxed, again.events)) return strict;
+  return { ok: true, events: again.events, chunk: { text: relaxed.text, line: chunk.line } };
+}
+
+// ---------------------------------------------------------------------------------------------
 // One document
 
 /** Parses one chunk; returns how many documents it held (at least 1). */
@@ -210,12 +794,13 @@ function parseChunk(chunk: Chunk, file: string, firstDocument: number, out: Pars
   let events: Event[];
   if (parsed !== undefined) events = parsed;
   else {
-    const r = tryParse(chunk.text);
+    const r = parseLenient(chunk);
     if (!r.ok) {
       out.errors.push(yamlError(r.error, file, firstDocument, chunk));
       return 1;
     }
     events = r.events;
+    chunk = r.chunk;
   }
   const starts: number[] = [];
   for (let i = 0; i < events.length; i++) if (events[i].type === EVENT_ID.DOCUMENT) starts.push(i);
@@ -242,7 +827,20 @@ function parseDocument(events: Event[], src: DocSource, file: string, document: 
     out.errors.push({ file, document, line: src.line + lineAt(src.text, aliases.position) + 1, message: aliases.message });
     return;
   }
-  let value = constructFromEvents(events, { source: src.text, schema: SCHEMA })[0];
+  let value: unknown;
+  try {
+    value = constructFromEvents(events, { source: src.text, schema: SCHEMA })[0];
+  } catch (err) {
+    if (!(err instanceof NonJsonNumber)) throw err;
+    const at = nonJsonNumberPosition(events, src.text);
+    out.errors.push({
+      file,
+      document,
+      line: src.line + lineAt(src.text, at >= 0 ? at : nodePosition(events[root])) + 1,
+      message: `${err.message} is not a number kubectl can send (JSON has no infinity or NaN); quote it if it is text`,
+    });
+    return;
+  }
   if (value === null || value === undefined) return; // empty document, comments only, `null`, `~`
   // Aliases make shared (or, for merges, partly shared) subtrees; give every consumer a plain tree.
   if (hasAlias(events)) value = cloneTree(value);
@@ -354,6 +952,17 @@ function yamlError(err: unknown, file: string, document: number, chunk: Chunk): 
 
 // ---------------------------------------------------------------------------------------------
 // Guards
+
+/** Offset of the first plain `.inf`/`.nan` the constructor reads as a number (not under `!!str` or `!`); -1 if none. */
+function nonJsonNumberPosition(events: Event[], text: string): number {
+  for (const e of events) {
+    if (e.type !== EVENT_ID.SCALAR || e.style !== SCALAR_STYLE.PLAIN || e.valueStart < 0) continue;
+    if (!GO_INF_NAN.test(text.slice(e.valueStart, e.valueEnd))) continue;
+    const tag = e.tagStart >= 0 ? text.slice(e.tagStart, e.tagEnd) : '';
+    if (tag === '' || /^!(!|<tag:yaml\.org,2002:)(float|int)>?$/.test(tag)) return e.valueStart;
+  }
+  return -1;
+}
 
 function hasAlias(events: Event[]): boolean {
   for (let i = 0; i < events.length; i++) if (events[i].type === EVENT_ID.ALIAS) return true;
