@@ -4,15 +4,19 @@
 //
 // One file at a time because a file's parsed objects are dropped as soon as the file is linted:
 // a lint of thousands of files holds only their findings and model results, not every parsed
-// manifest at once (less memory, and less for the garbage collector to copy and mark).
+// manifest at once (less memory, and less for the garbage collector to copy and mark). Only the
+// files' bytes are held, between the two passes that LimitRanges need (see "The first pass" below),
+// and let go of as files are linted.
 import { rules } from '../../rules/index.js';
 import type { FeatureGates } from '../core/types.js';
 import type { NodeFacts } from '../core/node.js';
 import { prepareLinter, reportedObject } from '../engine/lint.js';
 import type { RuleSetting } from '../engine/lint.js';
 import type { ReportedObject } from '../engine/types.js';
-import { readInputFile } from '../input/read.js';
+import { parseFileBytes, readFileBytes, readInputFile, unreadFile } from '../input/read.js';
 import type { FileInput, InputFile } from '../input/read.js';
+import { admissionContext, limitRangesIn, mayHoldLimitRange } from './limit-ranges.js';
+import type { AdmissionData, FoundLimitRange } from './limit-ranges.js';
 import type { InputError } from '../input/types.js';
 import { countReport } from '../output/common.js';
 import type { ReportCounts } from '../output/common.js';
@@ -30,6 +34,8 @@ export interface FileLintSettings {
    * linted and keep only that text, instead of the object for the main thread to render.
    */
   renderJson: boolean;
+  /** The namespace of objects that name none, and every LimitRange (files and inputs). */
+  admission: AdmissionData;
 }
 
 /** What the JSON summary and the exit code need of objects kept only as text. */
@@ -54,6 +60,8 @@ export interface FileLinter {
   lintInput(input: FileInput): FileOutcome;
   /** Reads, parses and lints one file. */
   lintFile(file: InputFile): FileOutcome;
+  /** Lints a file the first pass read (scanFile). */
+  lintScanned(file: InputFile, scanned: ScannedFile): FileOutcome;
 }
 
 export function fileLinter(settings: FileLintSettings): FileLinter {
@@ -63,21 +71,84 @@ export function fileLinter(settings: FileLintSettings): FileLinter {
     rules,
     ruleSettings: settings.ruleSettings,
   });
+  const admission = admissionContext(settings.admission);
   const lintInput = (input: FileInput): FileOutcome => {
-    const result = linter.lint(input.objects, settings.node);
+    const result = linter.lint(input.objects, settings.node, admission);
     const objects = result.objects.map(reportedObject);
     const counts = countReport({ kubernetesVersion: settings.kubernetesVersion, node: settings.node, objects, errors: [] });
+    // Invalid LimitRanges are invalid input, after the file's reading and parsing errors.
+    const invalid = limitRangesIn(input.objects, settings.admission.defaultNamespace).errors;
     return {
       file: input.file,
-      inputErrors: input.errors,
+      inputErrors: invalid.length > 0 ? [...input.errors, ...invalid] : input.errors,
       objects: settings.renderJson ? [] : objects,
       objectsJson: settings.renderJson ? objects.map(objectJsonText) : [],
       counts: { objects: counts.objects, workloads: counts.workloads, errors: counts.errors, warnings: counts.warnings, infos: counts.infos },
       lintErrors: result.errors,
     };
   };
+  const lintFile = (file: InputFile) => lintInput(readInputFile(file, { maxFileBytes: settings.maxFileBytes }));
   return {
     lintInput,
-    lintFile: (file) => lintInput(readInputFile(file, { maxFileBytes: settings.maxFileBytes })),
+    lintFile,
+    lintScanned(file, scanned) {
+      if (scanned.error !== null) return lintInput(unreadFile(scanned.error));
+      if (scanned.bytes === null) return lintFile(file);
+      const b = scanned.bytes;
+      return lintInput(parseFileBytes(file, Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength), {}));
+    },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The first pass. LimitRanges among the inputs act on the workloads of every file, those read
+// before theirs too, so every file is read (and only the few that may hold a LimitRange parsed)
+// before any is linted. The bytes read are kept for the second pass (up to KEEP_BYTES in all:
+// beyond that, files are read again rather than held), so each file is read and parsed once.
+
+/** Bytes kept between the passes, in all threads together; files beyond it are read again. */
+export const KEEP_BYTES = 256 * 1024 * 1024;
+
+/** What the first pass needs (plain data: it is sent to workers). */
+export interface ScanSettings {
+  maxFileBytes: number;
+  defaultNamespace: string;
+}
+
+/** A file after the first pass (plain data: worker threads send it to the main thread). */
+export interface ScannedFile {
+  /** Why the file could not be read (then that is its whole report), or null. */
+  error: InputError | null;
+  /**
+   * Its bytes, for the second pass (in shared memory when threads take part); null when it could
+   * not be read, or when more than KEEP_BYTES were kept already (then it is read again).
+   */
+  bytes: Uint8Array | null;
+  /** The valid LimitRanges it holds, in order. */
+  limitRanges: FoundLimitRange[];
+}
+
+/** How a thread keeps the bytes of the first pass. */
+export interface Keeper {
+  /** Makes the buffer a file is read into, by its size (default Buffer.allocUnsafe). */
+  alloc?: (size: number) => Buffer;
+  /** What to keep of the bytes read, or null (read the file again). */
+  keep(bytes: Buffer): Uint8Array | null;
+}
+
+/**
+ * Reads a file for the first pass; parses it only when its bytes may hold a LimitRange (invalid
+ * ones are reported when it is linted).
+ */
+export function scanFile(file: InputFile, settings: ScanSettings, keeper: Keeper): ScannedFile {
+  const read = readFileBytes(file, settings.maxFileBytes, keeper.alloc);
+  if ('error' in read) return { error: read.error, bytes: null, limitRanges: [] };
+  const limitRanges = mayHoldLimitRange(read.bytes) ? limitRangesIn(parseFileBytes(file, read.bytes, {}).objects, settings.defaultNamespace).found : [];
+  return { error: null, bytes: keeper.keep(read.bytes), limitRanges };
+}
+
+/** The main thread alone: keeps the buffers read, up to KEEP_BYTES. */
+export function localKeeper(): Keeper {
+  let kept = 0;
+  return { keep: (bytes) => ((kept += bytes.length) <= KEEP_BYTES ? bytes : null) };
 }

@@ -1,21 +1,28 @@
 // `--concurrency`: how many worker threads lint the files, and the workers themselves.
 //
-// The main thread lists the files (the list decides the report's order), then workers (and with
-// `auto` the main thread too) take files one at a time from a shared counter (Atomics: no round
-// trip to the main thread per file) and send back each file's outcome: what the report prints of
-// its objects (with --format json, their text), not the parsed manifests (structured clone copies
-// everything it is sent). The main thread files the outcomes by index and renders the report in
-// input order, so the output is byte for byte that of `--concurrency off`. The workers run the same
-// fileLinter as the main thread would.
+// The main thread lists the files (the list decides the report's order). Files are linted in two
+// passes, because a LimitRange in one file acts on the workloads of every file (lint-files.ts):
+// 1. every file is read and its bytes kept (in shared memory), and the few that may hold a
+//    LimitRange are parsed for them (scanFile);
+// 2. once all are read, the main thread puts the LimitRanges in input order and every thread lints
+//    files from the bytes kept, with the same settings (lintScanned).
+// In each pass, workers (and with `auto` the main thread too) take files one at a time from a
+// shared counter (Atomics: no round trip to the main thread per file). Workers send back each
+// file's outcome: what the report prints of its objects (with --format json, their text), not the
+// parsed manifests (structured clone copies everything it is sent). The main thread files the
+// outcomes by index and renders the report in input order, so the output is byte for byte that of
+// `--concurrency off`. The workers run the same fileLinter as the main thread would.
 //
-// A worker that stops without finishing (out of memory, killed) loses nothing: every file without
-// an outcome once all workers have ended is linted in the main thread, and one line on stderr says
-// so. An exception thrown by the engine itself is reported as in a single-threaded run.
+// A worker that stops without finishing (out of memory, killed) loses nothing: every file it left
+// unread is read by the main thread before the second pass, every file without an outcome once all
+// workers have ended is linted in the main thread, and one line on stderr says so. An exception
+// thrown by the engine itself is reported as in a single-threaded run.
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { UsageError } from './exit-codes.js';
-import type { FileLintSettings, FileOutcome } from './lint-files.js';
+import { KEEP_BYTES, fileLinter, localKeeper, scanFile } from './lint-files.js';
+import type { FileLintSettings, FileOutcome, Keeper, ScanSettings, ScannedFile } from './lint-files.js';
 import type { InputFile } from '../input/read.js';
 
 /** `--concurrency`: auto (the default), off, or a number of worker threads. */
@@ -81,16 +88,58 @@ function atLeastBytes(files: readonly InputFile[], limit: number): boolean {
 
 /** What a worker is started with (workerData). */
 export interface WorkerInput {
-  settings: FileLintSettings;
+  scan: ScanSettings;
   files: InputFile[];
-  /** Int32Array[1]: the index of the next file to lint, shared by all workers. */
-  next: SharedArrayBuffer;
+  /** Int32Array of COUNTERS: shared by all threads. */
+  counters: SharedArrayBuffer;
 }
 
+/** Slots of WorkerInput.counters. */
+export const COUNTERS = { nextScan: 0, nextLint: 1, keptKiB: 2, length: 3 } as const;
+
 export type WorkerMessage =
+  | { kind: 'scanned'; results: Array<{ index: number; scanned: ScannedFile }> }
   | { kind: 'outcome'; index: number; outcome: FileOutcome }
   | { kind: 'crash'; index: number; message: string; stack: string }
   | { kind: 'done' };
+
+/** The main thread's answer to 'scanned': lint, with these settings and every file's first pass. */
+export interface LintMessage {
+  kind: 'lint';
+  settings: FileLintSettings;
+  scanned: ScannedFile[];
+}
+
+/** Shared memory is taken in slabs of this size (one SharedArrayBuffer per file costs more). */
+const SLAB_BYTES = 1024 * 1024;
+
+/**
+ * How threads keep the bytes of the first pass: files are read straight into shared memory (any
+ * thread may lint them; sending them copies nothing), taken in slabs, while the threads together
+ * keep at most KEEP_BYTES; beyond that, into ordinary buffers that are not kept.
+ */
+export function sharedKeeper(counters: Int32Array): Keeper {
+  let slab: SharedArrayBuffer | null = null;
+  let used = 0;
+  const take = (bytes: number) => {
+    const kib = Math.ceil(bytes / 1024);
+    return Atomics.add(counters, COUNTERS.keptKiB, kib) + kib <= KEEP_BYTES / 1024;
+  };
+  return {
+    alloc(size) {
+      if (size > SLAB_BYTES / 4) return take(size) ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
+      if (slab === null || used + size > slab.byteLength) {
+        if (!take(SLAB_BYTES)) return Buffer.allocUnsafe(size);
+        slab = new SharedArrayBuffer(SLAB_BYTES);
+        used = 0;
+      }
+      const buffer = Buffer.from(slab, used, size);
+      used += size;
+      return buffer;
+    },
+    keep: (bytes) => (bytes.buffer instanceof SharedArrayBuffer ? bytes : null),
+  };
+}
 
 export interface ThreadedLint {
   /** By file index: each file's outcome. */
@@ -99,71 +148,159 @@ export interface ThreadedLint {
   warnings: string[];
 }
 
+/** After the first pass: the settings of the second, from every file's first pass (by index). */
+export type SettingsAfterScan = (scanned: readonly ScannedFile[]) => FileLintSettings;
+
+/** Both passes in the main thread alone (`--concurrency off`, small inputs). */
+export function lintInMainThread(files: readonly InputFile[], scan: ScanSettings, afterScan: SettingsAfterScan): FileOutcome[] {
+  const keeper = localKeeper();
+  const scanned = files.map((f) => scanFile(f, scan, keeper));
+  const linter = fileLinter(afterScan(scanned));
+  return files.map((f, i) => {
+    const outcome = linter.lintScanned(f, scanned[i]);
+    scanned[i].bytes = null; // done with: let the collector have it
+    return outcome;
+  });
+}
+
 /**
- * Lints `files` in worker threads as `plan` says (plan.workers > 0); `lintInMain` lints the main
- * thread's share and what a stopped worker left. Throws the engine's own error if linting a file
- * threw (the first such file in input order), as a single-threaded run would.
+ * Both passes in worker threads as `plan` says (plan.workers > 0), the main thread taking part when
+ * plan.mainThreadLints, and reading and linting what a stopped worker left. Throws the engine's own
+ * error if a file threw (the first such file in input order), as a single-threaded run would.
  */
-export async function lintInWorkers(
-  files: InputFile[],
-  settings: FileLintSettings,
-  plan: ThreadPlan,
-  lintInMain: (file: InputFile) => FileOutcome,
-): Promise<ThreadedLint> {
+export async function lintInWorkers(files: InputFile[], scan: ScanSettings, plan: ThreadPlan, afterScan: SettingsAfterScan): Promise<ThreadedLint> {
+  const scanned: (ScannedFile | undefined)[] = new Array(files.length);
   const outcomes: (FileOutcome | undefined)[] = new Array(files.length);
   const crashes = new Map<number, Error>();
   /** Why workers stopped before saying they were done. */
   const stopped: string[] = [];
-  const next = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
-  const workerInput: WorkerInput = { settings, files, next };
+  const counterBuffer = new SharedArrayBuffer(COUNTERS.length * Int32Array.BYTES_PER_ELEMENT);
+  const counters = new Int32Array(counterBuffer);
+  const keeper = sharedKeeper(counters);
+  const workerInput: WorkerInput = { scan, files, counters: counterBuffer };
   // Loaded only here: a lint of a few files never starts a worker, and needs not pay for the module.
   const { Worker: WorkerThread } = await import('node:worker_threads');
+  const crashed = (i: number, err: unknown) => crashes.set(i, err instanceof Error ? err : new Error(String(err)));
 
-  const runWorker = () =>
-    new Promise<void>((resolve) => {
-      let done = false;
-      let failure: string | null = null;
-      let worker: Worker;
-      try {
-        worker = new WorkerThread(new URL('./lint-worker.js', import.meta.url), { workerData: workerInput, resourceLimits: WORKER_LIMITS });
-      } catch (err) {
-        stopped.push(`cannot start a worker thread (${(err as Error)?.message ?? String(err)})`);
-        resolve();
-        return;
-      }
+  // The first pass is over once every file is read (by any thread), or every worker has sent its
+  // part or stopped (the main thread then reads what a stopped worker left). Workers that start
+  // after the main thread has read everything find nothing left to read: the main thread does not
+  // wait for them to start before the second pass.
+  let known = 0;
+  let scanning = 0;
+  let firstPassOver: () => void = () => {};
+  const checkFirstPass = () => {
+    if (known >= files.length || scanning === 0) firstPassOver();
+  };
+
+  interface Running {
+    worker: Worker;
+    alive: boolean;
+    exited: Promise<void>;
+  }
+  const startWorker = (): Running | null => {
+    let worker: Worker;
+    try {
+      worker = new WorkerThread(new URL('./lint-worker.js', import.meta.url), { workerData: workerInput, resourceLimits: WORKER_LIMITS });
+    } catch (err) {
+      stopped.push(`cannot start a worker thread (${(err as Error)?.message ?? String(err)})`);
+      return null;
+    }
+    scanning++;
+    let sentScan = false;
+    let done = false;
+    let failure: string | null = null;
+    const running: Running = { worker, alive: true, exited: Promise.resolve() };
+    running.exited = new Promise<void>((resolve) => {
       worker.on('message', (message: WorkerMessage) => {
-        if (message.kind === 'outcome') outcomes[message.index] = message.outcome;
-        else if (message.kind === 'crash') crashes.set(message.index, Object.assign(new Error(message.message), { stack: message.stack }));
-        else done = true;
+        if (message.kind === 'scanned') {
+          for (const r of message.results) scanned[r.index] = r.scanned;
+          known += message.results.length;
+          sentScan = true;
+          scanning--;
+          checkFirstPass();
+        } else if (message.kind === 'outcome') {
+          outcomes[message.index] = message.outcome;
+          scanned[message.index]!.bytes = null; // done with: let the collector have it
+        } else if (message.kind === 'crash') {
+          crashes.set(message.index, Object.assign(new Error(message.message), { stack: message.stack }));
+          if (!sentScan) known++;
+        } else done = true;
       });
       worker.on('error', (err) => {
         failure = (err as Error)?.message ?? String(err);
       });
       worker.on('exit', (code) => {
+        running.alive = false;
+        if (!sentScan) {
+          scanning--;
+          checkFirstPass();
+        }
         if (!done) stopped.push(`a worker thread stopped (${failure ?? `exit code ${code}`})`);
         resolve();
       });
     });
-  const workers = Promise.all(Array.from({ length: plan.workers }, runWorker));
+    return running;
+  };
+  const running = Array.from({ length: plan.workers }, startWorker).filter((r): r is Running => r !== null);
+
+  // First pass. The main thread takes files from the same counter while the workers start; their
+  // messages wait in the port until this loop ends.
   if (plan.mainThreadLints) {
-    // The main thread takes files from the same counter while the workers start. Their messages
-    // wait in the port until this loop ends: they are strings or small objects, cheap to keep.
-    const counter = new Int32Array(next);
-    for (let i = Atomics.add(counter, 0, 1); i < files.length; i = Atomics.add(counter, 0, 1)) {
+    for (let i = Atomics.add(counters, COUNTERS.nextScan, 1); i < files.length; i = Atomics.add(counters, COUNTERS.nextScan, 1)) {
       try {
-        outcomes[i] = lintInMain(files[i]);
+        scanned[i] = scanFile(files[i], scan, keeper);
       } catch (err) {
-        crashes.set(i, err as Error);
+        crashed(i, err);
+      }
+      known++;
+    }
+  }
+  await new Promise<void>((resolve) => {
+    firstPassOver = resolve;
+    checkFirstPass();
+  });
+  for (let i = 0; i < files.length; i++) {
+    if (scanned[i] !== undefined || crashes.has(i)) continue;
+    // Left unread by a worker that stopped: read here, as --concurrency off would.
+    try {
+      scanned[i] = scanFile(files[i], scan, keeper);
+    } catch (err) {
+      crashed(i, err);
+    }
+  }
+  if (crashes.size > 0) {
+    await Promise.all(running.map((r) => r.worker.terminate()));
+    throw crashes.get(Math.min(...crashes.keys()))!;
+  }
+  const all = scanned as ScannedFile[];
+  const settings = afterScan(all);
+
+  // Second pass.
+  // A worker still starting gets it once it has found nothing left to read.
+  const message: LintMessage = { kind: 'lint', settings, scanned: all };
+  for (const r of running) if (r.alive) r.worker.postMessage(message);
+  const linter = fileLinter(settings);
+  if (plan.mainThreadLints) {
+    let released = 0;
+    for (let i = Atomics.add(counters, COUNTERS.nextLint, 1); i < files.length; i = Atomics.add(counters, COUNTERS.nextLint, 1)) {
+      // Every file before this one is linted or being linted by some thread: let go of their bytes
+      // (should a worker stop before its outcome comes, the file is read again).
+      for (; released < i; released++) all[released].bytes = null;
+      try {
+        outcomes[i] = linter.lintScanned(files[i], all[i]);
+      } catch (err) {
+        crashed(i, err);
       }
     }
   }
-  await workers;
+  await Promise.all(running.map((r) => r.exited));
 
   for (let i = 0; i < files.length; i++) {
     const crash = crashes.get(i);
     if (crash !== undefined) throw crash;
     // Not linted by a worker (one stopped early): lint it here, as --concurrency off would.
-    outcomes[i] ??= lintInMain(files[i]);
+    outcomes[i] ??= linter.lintScanned(files[i], all[i]);
   }
   const warnings = stopped.map((why) => `${why}; the files it left were linted in the main thread`);
   return { outcomes: outcomes as FileOutcome[], warnings };

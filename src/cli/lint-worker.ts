@@ -1,23 +1,48 @@
-// A lint worker thread (started by lint-threads.ts): lints files with the same fileLinter as the
-// main thread, taking the next file from a counter shared by all workers until none is left, and
-// sends each file's outcome back as soon as it has it.
+// A lint worker thread (started by lint-threads.ts). First pass: reads files (scanFile), taking the
+// next from a counter shared by all threads until none is left, and sends what it read in one
+// message. Second pass, once the main thread answers with the settings: lints files with the same
+// fileLinter as the main thread, from the same kind of shared counter, sending each file's outcome
+// as soon as it has it.
 import { parentPort, workerData } from 'node:worker_threads';
-import { fileLinter } from './lint-files.js';
-import type { WorkerInput, WorkerMessage } from './lint-threads.js';
+import { fileLinter, scanFile } from './lint-files.js';
+import type { ScannedFile } from './lint-files.js';
+import { COUNTERS, sharedKeeper } from './lint-threads.js';
+import type { LintMessage, WorkerInput, WorkerMessage } from './lint-threads.js';
 
 const input = workerData as WorkerInput;
 const port = parentPort!;
 const post = (message: WorkerMessage) => port.postMessage(message);
+const counters = new Int32Array(input.counters);
 
-const linter = fileLinter(input.settings);
-const next = new Int32Array(input.next);
-for (let index = Atomics.add(next, 0, 1); index < input.files.length; index = Atomics.add(next, 0, 1)) {
+/**
+ * A bug in the engine: the main thread reports it as the single-threaded run would (exit 3), naming
+ * what was thrown.
+ */
+const crash = (index: number, err: unknown) => post({ kind: 'crash', index, message: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack ?? '' });
+
+const keeper = sharedKeeper(counters);
+const results: Array<{ index: number; scanned: ScannedFile }> = [];
+for (let index = Atomics.add(counters, COUNTERS.nextScan, 1); index < input.files.length; index = Atomics.add(counters, COUNTERS.nextScan, 1)) {
   try {
-    post({ kind: 'outcome', index, outcome: linter.lintFile(input.files[index]) });
+    results.push({ index, scanned: scanFile(input.files[index], input.scan, keeper) });
   } catch (err) {
-    // A bug in the engine: the main thread reports it as the single-threaded run would (exit 3),
-    // naming what was thrown, when it reaches this file in report order.
-    post({ kind: 'crash', index, message: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack ?? '' });
+    crash(index, err);
   }
 }
-post({ kind: 'done' });
+post({ kind: 'scanned', results });
+results.length = 0; // the main thread shares them now
+
+port.once('message', (message: LintMessage) => {
+  const linter = fileLinter(message.settings);
+  let released = 0;
+  for (let index = Atomics.add(counters, COUNTERS.nextLint, 1); index < input.files.length; index = Atomics.add(counters, COUNTERS.nextLint, 1)) {
+    // Every file before this one is linted or being linted by some thread: let go of their bytes.
+    for (; released < index; released++) message.scanned[released].bytes = null;
+    try {
+      post({ kind: 'outcome', index, outcome: linter.lintScanned(input.files[index], message.scanned[index]) });
+    } catch (err) {
+      crash(index, err);
+    }
+  }
+  post({ kind: 'done' });
+});

@@ -18,11 +18,14 @@ import { defaultNodeFacts } from '../core/node.js';
 import type { NodeFacts } from '../core/node.js';
 import type { FeatureGates } from '../core/types.js';
 import { collectInputs, objectsByFile, readInputs, readStdinInput } from '../input/read.js';
+import type { FileInput } from '../input/read.js';
 import { fileLinter } from './lint-files.js';
-import type { FileLintSettings, FileOutcome, ObjectCounts } from './lint-files.js';
+import type { FileLintSettings, FileOutcome, ObjectCounts, ScanSettings } from './lint-files.js';
+import { DEFAULT_NAMESPACE, admissionContext, limitRangesIn, parseNamespace, readLimitRangeFiles } from './limit-ranges.js';
+import type { FoundLimitRange, LimitRangeFile } from './limit-ranges.js';
 import { countReport } from '../output/common.js';
 import { assembleJson } from '../output/json.js';
-import { lintInWorkers, parseConcurrency, threadPlan } from './lint-threads.js';
+import { lintInMainThread, lintInWorkers, parseConcurrency, threadPlan } from './lint-threads.js';
 import type { Concurrency } from './lint-threads.js';
 import { lintObjects } from '../engine/lint.js';
 import { resolveNodeFromFile } from './node-file.js';
@@ -46,6 +49,11 @@ Options:
                               allocatable; several nodes are judged on the smallest
   --kubernetes-version X.Y    Kubernetes minor to model, 1.25 to 1.37 (default ${DEFAULT_KUBERNETES_VERSION})
   --feature-gates LIST        e.g. PodLevelResources=true,SidecarContainers=false
+  --namespace, -n NAME        The namespace of objects that set none, as kubectl's (default
+                              "default"): LimitRanges and workloads alike
+  --limit-ranges FILE         LimitRanges to apply besides those among the inputs: LimitRange
+                              objects or a List (kubectl get limitranges -A -o yaml), - for stdin;
+                              may be given more than once (default: the config's limitRanges)
   --config FILE               Config file (default: .oomguard.yaml found upward from here)
   --format FORMAT             text, json, sarif, junit or github (default text)
   --color / --no-color        Force colour on or off (default: on for a terminal)
@@ -59,11 +67,16 @@ Options:
   --fix                       Apply the fixes that findings offer, rewriting the files in place
                               (comments, order and quoting kept), then report what remains
 
+LimitRanges among the inputs act on the workloads of their namespace in every input file, as the
+LimitRanger admission plugin does to their Pods: it fills missing requests and limits, and refuses
+Pods out of bounds.
+
 Exit codes: 0 no error findings, 1 error findings, 2 bad usage or invalid input.`,
   explain: `Usage: oomguard explain [PATH|-]... [options]
 
 Prints, per workload and container: type, memory request and limit after defaulting, QoS class
-and oom_score_adj. Takes the same options as lint (--format json prints lint's JSON report).`,
+and oom_score_adj, with what the namespace's LimitRanges fill in. Takes the same options as lint
+(--format json prints lint's JSON report).`,
 };
 
 interface Settings {
@@ -77,6 +90,10 @@ interface Settings {
   maxFileBytes: number;
   fix: boolean;
   concurrency: Concurrency;
+  /** --namespace, the config's namespace, else "default". */
+  namespace: string;
+  /** --limit-ranges, else the config's limitRanges. */
+  limitRangeFiles: LimitRangeFile[];
 }
 
 function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Settings | null {
@@ -94,6 +111,8 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
       'max-file-size': { type: 'string' },
       fix: { type: 'boolean' },
       concurrency: { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      'limit-ranges': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     command,
@@ -138,14 +157,33 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
   const fix = v.fix === true;
   if (fix && command === 'explain') throw new UsageError('--fix is an option of lint, not explain');
   if (fix && paths.includes('-')) throw new UsageError('--fix rewrites files and cannot rewrite standard input (oomguard fix - prints a fixed copy)');
-  return { kubernetesVersion, gates, node, config, format, color, paths, maxFileBytes: maxBytes, fix, concurrency };
+
+  const namespace = v.namespace !== undefined ? parseNamespace(v.namespace, '--namespace') : (config.namespace ?? DEFAULT_NAMESPACE);
+  let limitRangeFiles: LimitRangeFile[];
+  if (v['limit-ranges'] !== undefined) {
+    const given = v['limit-ranges'];
+    if (given.includes('-') && paths.includes('-')) throw new UsageError('--limit-ranges - and the input - cannot both read standard input');
+    if (given.filter((p) => p === '-').length > 1) throw new UsageError('--limit-ranges - can be given once');
+    limitRangeFiles = given.map((p) => (p === '-' ? { path: '-', shown: '-', what: '--limit-ranges' } : { path: path.resolve(io.cwd, p), shown: p, what: '--limit-ranges' }));
+  } else {
+    limitRangeFiles = (config.limitRanges ?? []).map((abs) => ({ path: abs, shown: shownPath(abs, io.cwd), what: 'limitRanges' }));
+  }
+  return { kubernetesVersion, gates, node, config, format, color, paths, maxFileBytes: maxBytes, fix, concurrency, namespace, limitRangeFiles };
+}
+
+/** A path as messages show it: relative to the working directory when inside it. */
+function shownPath(abs: string, cwd: string): string {
+  const rel = path.relative(cwd, abs);
+  return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel;
 }
 
 export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain'): Promise<number> {
   const s = settingsFrom(argv, io, command);
   if (s === null) return EXIT_OK;
+  // Read before any input: a LimitRange file that is not one is a usage error (exit 2, no report).
+  const fromFiles = await readLimitRangeFiles(s.limitRangeFiles, { defaultNamespace: s.namespace, maxFileBytes: s.maxFileBytes, readStdin: io.readStdin });
 
-  const run = s.fix ? await lintWithFixes(s, io) : await lintFiles(s, io);
+  const run = s.fix ? await lintWithFixes(s, fromFiles, io) : await lintFiles(s, fromFiles, io);
   const { report, counts } = run;
   if (run.objectsJson !== null) {
     io.stdout(assembleJson({ ...report, objects: run.objectsJson, counts: { ...counts, inputErrors: report.errors.length } }));
@@ -171,28 +209,50 @@ interface LintRun {
  * Lints file by file (fileLinter), keeping only what the report needs of each. The report lists
  * objects in input order, and errors as reading and parsing errors (in input order) first, then
  * the errors found while linting (in object order).
+ *
+ * Two passes (lint-threads.ts): every file is read first, and the few that may hold a LimitRange
+ * parsed for them, so that a LimitRange acts on the workloads of every file, whichever thread
+ * lints them and whether they come before or after it.
  */
-async function lintFiles(s: Settings, io: Io): Promise<LintRun> {
+async function lintFiles(s: Settings, fromFiles: FoundLimitRange[], io: Io): Promise<LintRun> {
   // The paths collectInputs asks about are absolute already.
   const items = collectInputs(s.paths, { cwd: io.cwd, exclude: (abs: string) => s.config.isExcluded(abs) });
-  const settings: FileLintSettings = {
-    kubernetesVersion: s.kubernetesVersion,
-    featureGates: s.gates,
-    node: s.node,
-    ruleSettings: s.config.ruleSettings,
-    maxFileBytes: s.maxFileBytes,
-    renderJson: s.format === 'json',
-  };
-  const linter = fileLinter(settings);
   const files = items.flatMap((item) => (item.kind === 'file' ? [item.file] : []));
-  // Files linted by worker threads, by their index in `files`; null: each is linted below, in turn.
-  let threaded: FileOutcome[] | null = null;
+  // Standard input is read (once) and linted in the main thread; read first: it may hold LimitRanges.
+  const stdin: FileInput | null = items.some((item) => item.kind === 'stdin') ? await readStdinInput(io.readStdin, { maxFileBytes: s.maxFileBytes }) : null;
+  const scan: ScanSettings = { maxFileBytes: s.maxFileBytes, defaultNamespace: s.namespace };
+  const afterScan = (scanned: readonly { limitRanges: FoundLimitRange[] }[]): FileLintSettings => {
+    // The files' LimitRanges first (the inputs' copy of one wins), then the inputs', in input order.
+    const limitRanges = [...fromFiles];
+    let fileIndex = 0;
+    for (const item of items) {
+      if (item.kind === 'stdin') limitRanges.push(...limitRangesIn(stdin!.objects, s.namespace).found);
+      else if (item.kind === 'file') limitRanges.push(...scanned[fileIndex++].limitRanges);
+    }
+    return {
+      kubernetesVersion: s.kubernetesVersion,
+      featureGates: s.gates,
+      node: s.node,
+      ruleSettings: s.config.ruleSettings,
+      maxFileBytes: s.maxFileBytes,
+      renderJson: s.format === 'json',
+      admission: { defaultNamespace: s.namespace, limitRanges },
+    };
+  };
+  // The settings of the second pass, kept for standard input.
+  const second: { settings?: FileLintSettings } = {};
+  const settingsOnce = (scanned: readonly { limitRanges: FoundLimitRange[] }[]) => (second.settings = afterScan(scanned));
   const plan = threadPlan(s.concurrency, files);
+  // Each file's outcome, by its index in `files`.
+  let outcomes: FileOutcome[];
   if (plan.workers > 0) {
-    const result = await lintInWorkers(files, settings, plan, linter.lintFile);
+    const result = await lintInWorkers(files, scan, plan, settingsOnce);
     for (const warning of result.warnings) io.stderr(`oomguard: ${warning}\n`);
-    threaded = result.outcomes;
+    outcomes = result.outcomes;
+  } else {
+    outcomes = lintInMainThread(files, scan, settingsOnce);
   }
+
   if (io.env.OOMGUARD_DEBUG) {
     const workers = `${plan.workers} worker thread${plan.workers === 1 ? '' : 's'}`;
     const where = plan.workers === 0 ? 'the main thread' : plan.mainThreadLints ? `the main thread and ${workers}` : workers;
@@ -210,14 +270,7 @@ async function lintFiles(s: Settings, io: Io): Promise<LintRun> {
       inputErrors.push(item.error);
       continue;
     }
-    let outcome: FileOutcome;
-    if (item.kind === 'stdin') {
-      // Standard input is always linted in the main thread: it is read here, and only once.
-      outcome = linter.lintInput(await readStdinInput(io.readStdin, { maxFileBytes: s.maxFileBytes }));
-    } else {
-      outcome = threaded !== null ? threaded[fileIndex] : linter.lintFile(item.file);
-      fileIndex++;
-    }
+    const outcome = item.kind === 'stdin' ? fileLinter(second.settings ?? afterScan([])).lintInput(stdin!) : outcomes[fileIndex++];
     for (const e of outcome.inputErrors) inputErrors.push(e);
     for (const o of outcome.objects) objects.push(o);
     for (const o of outcome.objectsJson) objectsJson.push(o);
@@ -226,7 +279,7 @@ async function lintFiles(s: Settings, io: Io): Promise<LintRun> {
   }
   return {
     report: { kubernetesVersion: s.kubernetesVersion, node: s.node, objects, errors: [...inputErrors, ...lintErrors] },
-    objectsJson: settings.renderJson ? objectsJson : null,
+    objectsJson: s.format === 'json' ? objectsJson : null,
     counts,
   };
 }
@@ -234,7 +287,7 @@ async function lintFiles(s: Settings, io: Io): Promise<LintRun> {
 const COUNTED = ['objects', 'workloads', 'errors', 'warnings', 'infos'] as const satisfies readonly (keyof ObjectCounts)[];
 
 /** `lint --fix`: every file is read (with its text) before any is rewritten. */
-async function lintWithFixes(s: Settings, io: Io): Promise<LintRun> {
+async function lintWithFixes(s: Settings, fromFiles: FoundLimitRange[], io: Io): Promise<LintRun> {
   const input = await readInputs(s.paths, {
     cwd: io.cwd,
     stdin: io.readStdin,
@@ -242,14 +295,17 @@ async function lintWithFixes(s: Settings, io: Io): Promise<LintRun> {
     exclude: (file: string) => s.config.isExcluded(path.resolve(io.cwd, file)),
     keepSources: true,
   });
+  // Fixes never touch LimitRanges: those of the inputs as read act on every object, before and after.
+  const inInputs = limitRangesIn(input.objects, s.namespace);
   const lintOptions = {
     kubernetesVersion: s.kubernetesVersion,
     featureGates: s.gates,
     node: s.node,
     rules,
     ruleSettings: s.config.ruleSettings,
+    admission: admissionContext({ defaultNamespace: s.namespace, limitRanges: [...fromFiles, ...inInputs.found] }),
   };
-  const inputErrors = [...input.errors];
+  const inputErrors = [...input.errors, ...inInputs.errors];
   const objects = await applyFixes(input, inputErrors, (o) => lintObjects(o, lintOptions).objects, io);
   const result = lintObjects(objects, lintOptions);
   const report: LintReport = {

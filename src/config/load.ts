@@ -46,6 +46,10 @@ export interface LoadedConfig {
     /** Absolute path of a Node/NodeList manifest (resolved relative to `dir`; not checked to exist). */
     file?: string;
   };
+  /** The namespace of objects that set none (validated: a namespace name). */
+  namespace?: string;
+  /** Absolute paths of LimitRange files (resolved relative to `dir`; not checked to exist). */
+  limitRanges?: string[];
   /**
    * Per rule id named in the config. `options` is the rule's defaultOptions with the configured
    * options merged over them (shallow), ready for lintObjects, which does not merge.
@@ -178,6 +182,8 @@ export function parseConfig(
     kubernetesVersion?: string;
     featureGates?: Record<string, boolean> | null;
     node?: { memory?: string | number; file?: string } | null;
+    namespace?: string;
+    limitRanges?: string | string[] | null;
     rules?: Record<string, unknown> | null;
     exclude?: string[] | null;
   };
@@ -219,6 +225,18 @@ export function parseConfig(
     if (nodeFile !== undefined) config.node.file = path.resolve(dir, nodeFile);
   }
 
+  if (doc.namespace !== undefined) {
+    if (!isNamespaceName(doc.namespace)) {
+      return fail('namespace', `"${doc.namespace}" is not a namespace name (lower-case letters, digits and "-", at most 63, starting and ending with a letter or digit)`);
+    }
+    config.namespace = doc.namespace;
+  }
+
+  if (doc.limitRanges != null) {
+    const files = typeof doc.limitRanges === 'string' ? [doc.limitRanges] : doc.limitRanges;
+    config.limitRanges = files.map((f) => path.resolve(dir, f));
+  }
+
   if (doc.rules != null) {
     const byId = new Map(rules.map((r) => [r.meta.id, r]));
     for (const [id, setting] of Object.entries(doc.rules)) {
@@ -240,6 +258,11 @@ export function parseConfig(
     config.isExcluded = excluder(dir, globs);
   }
   return config;
+}
+
+/** A namespace name as the API server requires it: a DNS-1123 label. */
+export function isNamespaceName(name: string): boolean {
+  return name.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name);
 }
 
 /** YAML (or JSON, a subset) to a plain value; null for an empty document. */

@@ -10,7 +10,7 @@ import { MODELLED_GATES } from '../core/versions.js';
 export const SEVERITIES: readonly SeverityOrOff[] = ['error', 'warning', 'info', 'off'];
 
 /** Top-level fields, in the order they are documented (and listed in "unknown field" errors). */
-export const CONFIG_FIELDS = ['kubernetesVersion', 'featureGates', 'node', 'rules', 'exclude'] as const;
+export const CONFIG_FIELDS = ['kubernetesVersion', 'featureGates', 'node', 'namespace', 'limitRanges', 'rules', 'exclude'] as const;
 
 const severitySchema: JSONSchema = { enum: [...SEVERITIES] };
 
@@ -66,6 +66,16 @@ export function buildConfigSchema(rules: readonly AnyRule[]): JSONSchema {
           file: { type: 'string', minLength: 1, description: 'Node or NodeList manifest, relative to the config file.' },
         },
         additionalProperties: false,
+      },
+      namespace: {
+        type: 'string',
+        description: 'The namespace of objects that set none, as kubectl\'s (default "default").',
+      },
+      limitRanges: {
+        type: ['string', 'array', 'null'],
+        description: 'LimitRange files (kubectl get limitranges -A -o yaml) to apply, relative to the config file: one path or a list.',
+        minLength: 1,
+        items: { type: 'string', minLength: 1 },
       },
       rules: {
         type: ['object', 'null'],

@@ -108,13 +108,33 @@ export interface ReadFileOptions {
 
 /** Reads, decodes and parses one file. Never throws: problems become its errors. */
 export function readInputFile(f: InputFile, opts: ReadFileOptions): FileInput {
-  const read = readCapped(f.abs, opts.maxFileBytes);
-  if ('error' in read) return { file: f.shown, read: false, objects: [], errors: [whole(f.shown, read.error)] };
-  const text = decode(read.bytes);
+  const read = readFileBytes(f, opts.maxFileBytes);
+  if ('error' in read) return unreadFile(read.error);
+  return parseFileBytes(f, read.bytes, opts);
+}
+
+/**
+ * The first half of readInputFile: a file's bytes, or the error that kept it from being read (for
+ * callers that look at the bytes before parsing them, or parse them in another thread). `alloc`
+ * makes the buffers read into (e.g. in shared memory); the bytes are a view of the last one.
+ */
+export function readFileBytes(f: InputFile, maxFileBytes: number, alloc?: (size: number) => Buffer): { bytes: Buffer } | { error: InputError } {
+  const read = readCapped(f.abs, maxFileBytes, alloc);
+  return 'error' in read ? { error: whole(f.shown, read.error) } : read;
+}
+
+/** The FileInput of a file readFileBytes could not read. */
+export function unreadFile(error: InputError): FileInput {
+  return { file: error.file, read: false, objects: [], errors: [error] };
+}
+
+/** The second half of readInputFile: decodes and parses bytes read from `f`. Never throws. */
+export function parseFileBytes(f: InputFile, bytes: Buffer, opts: Omit<ReadFileOptions, 'maxFileBytes'>): FileInput {
+  const text = decode(bytes);
   if (typeof text !== 'string') return { file: f.shown, read: true, objects: [], errors: [whole(f.shown, text.error)] };
   const parsed = parseText(text, f.shown);
   const out: FileInput = { file: f.shown, read: true, objects: parsed.objects, errors: parsed.errors };
-  if (opts.keepSource) out.source = { file: f.shown, abs: f.abs, text, encoding: encodingOf(read.bytes) };
+  if (opts.keepSource) out.source = { file: f.shown, abs: f.abs, text, encoding: encodingOf(bytes) };
   return out;
 }
 
@@ -264,7 +284,7 @@ function tooBig(size: number, max: number, what = 'file'): string {
 }
 
 /** Reads at most `max` bytes; a regular file is measured first and never read when too large. */
-function readCapped(abs: string, max: number): { bytes: Buffer } | { error: string } {
+function readCapped(abs: string, max: number, alloc: (size: number) => Buffer = Buffer.allocUnsafe): { bytes: Buffer } | { error: string } {
   let fd: number;
   try {
     fd = openSync(abs, 'r');
@@ -276,12 +296,12 @@ function readCapped(abs: string, max: number): { bytes: Buffer } | { error: stri
     if (st.isDirectory()) return { error: 'is a directory' };
     if (st.isFile() && st.size > max) return { error: tooBig(st.size, max) };
     // Devices, pipes and files growing while read are capped as they are read.
-    let buf = Buffer.allocUnsafe(Math.min(max + 1, st.isFile() && st.size > 0 ? st.size + 1 : 64 * 1024));
+    let buf = alloc(Math.min(max + 1, st.isFile() && st.size > 0 ? st.size + 1 : 64 * 1024));
     let length = 0;
     for (;;) {
       if (length === buf.length) {
         if (length > max) break;
-        const bigger = Buffer.allocUnsafe(Math.min(max + 1, buf.length * 2));
+        const bigger = alloc(Math.min(max + 1, buf.length * 2));
         buf.copy(bigger, 0, 0, length);
         buf = bigger;
       }

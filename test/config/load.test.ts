@@ -102,6 +102,8 @@ featureGates:
   PodLevelResources: true
 node:
   memory: 16Gi
+namespace: team-a
+limitRanges: limitranges.yaml
 rules:
   memory-limit-missing: off
   memory-limit-request-ratio: { severity: warning, options: { maxRatio: 4 } }
@@ -115,6 +117,8 @@ exclude:
   t.equal(c.kubernetesVersion, '1.31');
   t.same(c.featureGates, { PodLevelResources: true });
   t.same(c.node, { memory: '16Gi' });
+  t.equal(c.namespace, 'team-a');
+  t.same(c.limitRanges, [path.join(cwd, 'limitranges.yaml')]);
   t.same(Object.fromEntries(c.ruleSettings), {
     'memory-limit-missing': { severity: 'off', options: {} },
     'memory-limit-request-ratio': { severity: 'warning', options: { maxRatio: 4, perPod: true } },
@@ -175,6 +179,15 @@ t.test('node.file is resolved relative to the config file, not cwd', async (t) =
   t.equal(c.node?.file, path.join(cwd, 'deploy/nodes.yaml'));
 });
 
+t.test('namespace, and limitRanges relative to the config file', async (t) => {
+  const c = parseConfig('namespace: team\nlimitRanges: cluster/limitranges.yaml\n', 'deploy/.oomguard.yaml', fakeRules, { cwd });
+  t.equal(c.namespace, 'team');
+  t.same(c.limitRanges, [path.join(cwd, 'deploy/cluster/limitranges.yaml')]);
+  t.same(parse('limitRanges:\n  - a.yaml\n  - ../b.yaml\n  - /abs/c.yaml\n').limitRanges, [path.join(cwd, 'a.yaml'), path.resolve(cwd, '../b.yaml'), path.resolve('/abs/c.yaml')]);
+  t.equal(parse('limitRanges:\n').limitRanges, undefined, 'null: none');
+  t.equal(parse('kubernetesVersion: "1.31"\n').namespace, undefined, 'unset: the command line decides (default "default")');
+});
+
 t.test('JSON config', async (t) => {
   const c = parse(
     JSON.stringify(
@@ -222,9 +235,9 @@ t.test('each error is one line naming file, field and problem', async (t) => {
     ['kubernetesVersion: "1.24"\n', 'kubernetesVersion: unsupported Kubernetes version "1.24": oomguard models 1.25 to 1.37'],
     ['kubernetesVersion: "latest"\n', 'kubernetesVersion: invalid Kubernetes version "latest": expected a minor version like 1.37'],
     // top level
-    ['nodes:\n  memory: 16Gi\n', 'unknown field "nodes" (expected kubernetesVersion, featureGates, node, rules, exclude)'],
-    ['- rules\n', 'must be a mapping of kubernetesVersion, featureGates, node, rules, exclude (got a list)'],
-    ['just text\n', 'must be a mapping of kubernetesVersion, featureGates, node, rules, exclude (got "just text")'],
+    ['nodes:\n  memory: 16Gi\n', 'unknown field "nodes" (expected kubernetesVersion, featureGates, node, namespace, limitRanges, rules, exclude)'],
+    ['- rules\n', 'must be a mapping of kubernetesVersion, featureGates, node, namespace, limitRanges, rules, exclude (got a list)'],
+    ['just text\n', 'must be a mapping of kubernetesVersion, featureGates, node, namespace, limitRanges, rules, exclude (got "just text")'],
     // featureGates
     ['featureGates:\n  PodLevelResource: true\n', `featureGates.PodLevelResource: unknown feature gate (did you mean PodLevelResources? known: ${gates})`],
     ['featureGates:\n  InPlacePodVerticalScaling: true\n', `featureGates.InPlacePodVerticalScaling: unknown feature gate (known: ${gates})`],
@@ -237,6 +250,14 @@ t.test('each error is one line naming file, field and problem', async (t) => {
     ['node:\n  memory: [16Gi]\n', 'node.memory: must be a string or a number (got a list)'],
     ['node:\n  cpu: 4\n', 'node: unknown field "cpu" (expected memory, file)'],
     ['node:\n  file: ""\n', 'node.file: must not be empty'],
+    // namespace and limitRanges
+    ['namespace: Team\n', 'namespace: "Team" is not a namespace name (lower-case letters, digits and "-", at most 63, starting and ending with a letter or digit)'],
+    ['namespace: -team\n', 'namespace: "-team" is not a namespace name (lower-case letters, digits and "-", at most 63, starting and ending with a letter or digit)'],
+    [`namespace: ${'a'.repeat(64)}\n`, /^namespace: "a{64}" is not a namespace name/.source],
+    ['namespace: 7\n', 'namespace: must be a string (got 7)'],
+    ['limitRanges: 3\n', 'limitRanges: must be a string or a list (got 3)'],
+    ['limitRanges: ""\n', 'limitRanges: must not be empty'],
+    ['limitRanges:\n  - a.yaml\n  - {file: b.yaml}\n', 'limitRanges[1]: must be a string (got a mapping)'],
     // exclude
     ['exclude: charts/**\n', 'exclude: must be a list (got "charts/**")'],
     ['exclude:\n  - charts/**\n  - 3\n', 'exclude[1]: must be a string (got 3)'],
