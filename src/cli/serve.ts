@@ -19,6 +19,10 @@ import type { FeatureGates } from '../core/types.js';
 import { nodeMemoryFacts } from './command-line.js';
 import { readNodeFile } from './node-file.js';
 import type { NodeFile } from './node-file.js';
+import { DEFAULT_NAMESPACE, admissionContext, readLimitRangeFiles } from './limit-ranges.js';
+import type { LimitRangeFile } from './limit-ranges.js';
+import { DEFAULT_MAX_FILE_BYTES } from './args.js';
+import type { LimitRange } from '../core/types.js';
 import { FAILURE_POLICIES, MODES, MUTATIONS } from '../webhook/admission.js';
 import type { FailurePolicy, Mode, Mutation } from '../webhook/admission.js';
 import type { ServeOptions } from '../webhook/serve.js';
@@ -49,8 +53,12 @@ Options:
   --node FILE                 Judge on these nodes instead of reading the cluster's: a Node or
                               NodeList manifest (kubectl get nodes -o yaml); each pod on the node
                               it is bound or selected to, else on the smallest
-  --kubeconfig FILE           Kubeconfig for reading nodes (default: KUBECONFIG, ~/.kube/config,
-                              then the in-cluster service account)
+  --limit-ranges FILE         Apply these LimitRanges instead of the cluster's: LimitRange objects
+                              or a List (kubectl get limitranges -A -o yaml); may be given more
+                              than once (default: the config's limitRanges, else the cluster's
+                              when nodes are read, none with --node-memory or --node)
+  --kubeconfig FILE           Kubeconfig for reading nodes and LimitRanges (default: KUBECONFIG,
+                              ~/.kube/config, then the in-cluster service account)
   --kubernetes-version X.Y    Kubernetes minor to model, 1.25 to 1.37 (default ${DEFAULT_KUBERNETES_VERSION})
   --feature-gates LIST        e.g. PodLevelResources=true,SidecarContainers=false
   --config FILE               Config file (default: .oomguard.yaml found upward from here)
@@ -69,11 +77,15 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return value as T;
 }
 
-export interface ServeSettings extends Omit<ServeOptions, 'nodes'> {
+export interface ServeSettings extends Omit<ServeOptions, 'nodes' | 'limitRanges'> {
   /** One capacity for every pod (--node-memory, node.memory), or null. */
   staticNode: NodeFacts | null;
   /** Fixed Node objects (--node FILE, node.file), or null. Both null: read the cluster. */
   staticNodes: { nodes: NodeFile['nodes']; source: NodeSource } | null;
+  /** --limit-ranges FILE..., else the config's limitRanges; none: the cluster's with a cluster node view, else none. */
+  limitRangeFiles: LimitRangeFile[];
+  /** The namespace of LimitRanges in those files that name none (the config's namespace, else "default"). */
+  namespace: string;
   kubeconfig?: string;
   logLevel: string;
 }
@@ -97,6 +109,7 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
         'failure-policy': { type: 'string' },
         'node-memory': { type: 'string' },
         node: { type: 'string' },
+        'limit-ranges': { type: 'string', multiple: true },
         kubeconfig: { type: 'string' },
         'kubernetes-version': { type: 'string' },
         'feature-gates': { type: 'string' },
@@ -154,6 +167,12 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
   else if (v.node !== undefined) staticNodes = { nodes: readNodeFile(path.resolve(io.cwd, v.node), 'node-file', io.cwd).nodes, source: 'node-file' };
   else if (config.node?.memory !== undefined) staticNode = nodeMemoryFacts(config.node.memory, 'node.memory', 'config');
   else if (config.node?.file !== undefined) staticNodes = { nodes: readNodeFile(config.node.file, 'config', io.cwd).nodes, source: 'config' };
+  const given = v['limit-ranges'];
+  if (given !== undefined && given.filter((p) => p === '-').length > 1) throw new UsageError('--limit-ranges - can be given once');
+  const limitRangeFiles: LimitRangeFile[] =
+    given !== undefined
+      ? given.map((p) => ({ path: p === '-' ? '-' : path.resolve(io.cwd, p), shown: p, what: '--limit-ranges' }))
+      : (config.limitRanges ?? []).map((abs) => ({ path: abs, shown: path.relative(io.cwd, abs) || abs, what: 'limitRanges' }));
 
   return {
     host: v.host ?? '0.0.0.0',
@@ -169,38 +188,59 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
     ruleSettings: config.ruleSettings,
     staticNode,
     staticNodes,
+    limitRangeFiles,
+    namespace: config.namespace ?? DEFAULT_NAMESPACE,
     kubeconfig: v.kubeconfig === undefined ? undefined : path.resolve(io.cwd, v.kubeconfig),
     logLevel,
     shutdownDelayMs,
   };
 }
 
+/**
+ * The LimitRanges of the settings' files, parsed as the API server stores them (a LimitRange given
+ * twice counts once, the later copy); null without files. Throws UsageError.
+ */
+export async function readServeLimitRanges(s: Pick<ServeSettings, 'limitRangeFiles' | 'namespace'>, io: Io): Promise<LimitRange[] | null> {
+  if (s.limitRangeFiles.length === 0) return null;
+  const found = await readLimitRangeFiles(s.limitRangeFiles, { defaultNamespace: s.namespace, maxFileBytes: DEFAULT_MAX_FILE_BYTES, readStdin: io.readStdin });
+  return [...admissionContext({ defaultNamespace: s.namespace, limitRanges: found }).limitRanges.values()].flat();
+}
+
 /** Runs until SIGTERM/SIGINT; resolves with the exit code once everything is closed. */
 export async function runServe(argv: string[], io: Io): Promise<number> {
   const s = serveSettings(argv, io);
   if (s === null) return EXIT_OK;
-  const [{ startServer }, { StaticNodeView, NodeListView, ClusterNodeView }, { WebhookMetrics }, { openLogDestination, closeLogDestination }] = await Promise.all([
-    import('../webhook/serve.js'),
-    import('../webhook/plugins/node-cache.js'),
-    import('../webhook/plugins/metrics.js'),
-    import('../webhook/plugins/log-destination.js'),
-  ]);
+  const staticLimitRanges = await readServeLimitRanges(s, io);
+  const [{ startServer }, { StaticNodeView, NodeListView, ClusterNodeView }, { StaticLimitRangeView, ClusterLimitRangeView }, { WebhookMetrics }, { openLogDestination, closeLogDestination }] =
+    await Promise.all([
+      import('../webhook/serve.js'),
+      import('../webhook/plugins/node-cache.js'),
+      import('../webhook/plugins/limit-range-cache.js'),
+      import('../webhook/plugins/metrics.js'),
+      import('../webhook/plugins/log-destination.js'),
+    ]);
   const metrics = new WebhookMetrics({ defaultMetrics: true });
-  // The cluster view gets fastify's logger when the app starts it (build-server.ts).
+  // The cluster views get fastify's logger when the app starts them (build-server.ts). The
+  // cluster is read only without a static node view: --node-memory or --node means no cluster.
+  const fromCluster = s.staticNode === null && s.staticNodes === null;
   const nodes =
     s.staticNode !== null
       ? new StaticNodeView(s.staticNode)
       : s.staticNodes !== null
         ? new NodeListView(s.staticNodes.nodes, s.staticNodes.source)
         : new ClusterNodeView({ kubeconfig: s.kubeconfig, metrics });
-  if (s.staticNode !== null) metrics.setNodeCacheState('static', 0);
-  if (s.staticNodes !== null) metrics.setNodeCacheState('static', s.staticNodes.nodes.length);
+  const limitRanges =
+    staticLimitRanges !== null
+      ? new StaticLimitRangeView(staticLimitRanges, 'file')
+      : fromCluster
+        ? new ClusterLimitRangeView({ kubeconfig: s.kubeconfig, metrics })
+        : new StaticLimitRangeView([], 'none');
   // One line per review at info: pino's asynchronous destination writes them in batches
   // instead of one write(2) per line.
   const logs = openLogDestination();
   let running;
   try {
-    running = await startServer({ ...s, nodes, metrics, logger: { level: s.logLevel, stream: logs } });
+    running = await startServer({ ...s, nodes, limitRanges, metrics, logger: { level: s.logLevel, stream: logs } });
   } catch (err) {
     await closeLogDestination(logs);
     if (err instanceof TlsError) throw new UsageError(err.message);

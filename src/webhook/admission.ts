@@ -13,7 +13,7 @@ import type { Finding, ObjectReport, PatchOperation, Severity } from '../engine/
 import type { InputError, SourceObject } from '../input/types.js';
 import type { NodeFacts } from '../core/node.js';
 import { formatBytes } from '../core/quantity.js';
-import type { FeatureGates, PodLike } from '../core/types.js';
+import type { FeatureGates, LimitRange, PodLike } from '../core/types.js';
 import type { AnyRule } from '../../rules/index.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
@@ -227,10 +227,17 @@ export interface Outcome {
   kind?: string;
   objectName?: string;
   node?: NodeFacts;
+  /** The LimitRanges of the object's namespace it was judged with. */
+  limitRanges?: readonly LimitRange[];
 }
 
 /** Chooses node facts for a pod (template): the node it is bound or selected to, else the worst case. */
 export type NodeChooser = (pod: PodLike | null) => NodeFacts;
+
+/** The LimitRanges of a namespace, in the order they are applied. */
+export type LimitRangeChooser = (namespace: string) => readonly LimitRange[];
+
+const NO_LIMIT_RANGES: LimitRangeChooser = () => [];
 
 const firstLine = () => 1;
 
@@ -289,11 +296,28 @@ interface Judged {
 }
 
 /** Runs the one engine on one object, keeping rule exceptions apart from invalid input. */
-function lintOne(object: Record<string, unknown>, located: PodLocation | null, node: NodeFacts, linter: Linter, file: string): Judged {
-  const r = linter.lintOne(sourceOf(object, file), node, located);
+function lintOne(
+  object: Record<string, unknown>,
+  located: PodLocation | null,
+  node: NodeFacts,
+  limitRanges: readonly LimitRange[],
+  linter: Linter,
+  file: string,
+): Judged {
+  const r = linter.lintOne(sourceOf(object, file), node, located, limitRanges);
   const crashed = r.ruleCrashes;
   const invalid = crashed.length === 0 ? r.errors : r.errors.filter((e) => !crashed.some((c) => c.entry === e));
   return { report: r.report, invalid, crashed };
+}
+
+/**
+ * The namespace whose LimitRanges act on the object's Pods: the request's (the API server sets it
+ * for every namespaced object), else the object's own, else "default" as for kubectl.
+ */
+export function namespaceOf(object: Record<string, unknown>, req: AdmissionRequest): string {
+  if (req.namespace) return req.namespace;
+  const meta = isMapping(object.metadata) ? object.metadata : null;
+  return (meta !== null && str(meta.namespace)) || 'default';
 }
 
 function objectName(object: Record<string, unknown>, req: AdmissionRequest): string {
@@ -323,16 +347,23 @@ export function skipReason(req: AdmissionRequest): string | null {
   return null;
 }
 
-/** The validating webhook's answer for one request. Never throws: failures follow the failure policy. */
-export function judgeValidate(req: AdmissionRequest, chooseNode: NodeChooser, s: Judge): Outcome {
+/**
+ * The validating webhook's answer for one request. Never throws: failures follow the failure policy.
+ * `limitRangesOf` gives the LimitRanges of the request's namespace, applied to every kind: the
+ * LimitRanger acts on the Pods a workload's template produces, and on a Pod CREATE has already
+ * filled the Pod before webhooks see it (applying them again fills nothing: they only fill what is
+ * missing). UPDATE judges oldObject with the same LimitRanges, so the diff compares like with like.
+ */
+export function judgeValidate(req: AdmissionRequest, chooseNode: NodeChooser, s: Judge, limitRangesOf: LimitRangeChooser = NO_LIMIT_RANGES): Outcome {
   const skip = skipReason(req);
   if (skip !== null) return { response: allow(req.uid), decision: 'skip', findings: [], reason: skip };
   const object = req.object as Record<string, unknown>;
   const kind = str(object.kind) ?? req.kind?.kind ?? '';
   const name = objectName(object, req);
   let node: NodeFacts | undefined;
+  let limitRanges: readonly LimitRange[] | undefined;
   const outcome = (response: AdmissionResponse, decision: Decision, findings: Finding[], reason?: string): Outcome =>
-    outcomeOf(response, decision, findings, reason, kind, name, node);
+    outcomeOf(response, decision, findings, reason, kind, name, node, limitRanges);
   const failed = (reason: string) => outcome(cannotDecide(req.uid, s.failurePolicy, reason), s.failurePolicy === 'Fail' ? 'fail-closed' : 'fail-open', [], reason);
   try {
     const located = locatePod(object);
@@ -352,7 +383,8 @@ export function judgeValidate(req: AdmissionRequest, chooseNode: NodeChooser, s:
       }
     }
     node = chooseNode(located.pod);
-    const now = lintOne(object, located, node, s.linter, '<object>');
+    limitRanges = limitRangesOf(namespaceOf(object, req));
+    const now = lintOne(object, located, node, limitRanges, s.linter, '<object>');
     if (now.crashed.length > 0) {
       const c = now.crashed[0];
       return failed(`internal error in rule ${c.rule}: ${(c.error as Error)?.message ?? String(c.error)}`);
@@ -361,7 +393,7 @@ export function judgeValidate(req: AdmissionRequest, chooseNode: NodeChooser, s:
     if (req.operation === 'UPDATE' && isMapping(req.oldObject)) {
       // An old object the engine cannot judge: judge the new one on its own.
       try {
-        old = lintOne(req.oldObject, before === undefined ? locatePod(req.oldObject) : before, node, s.linter, '<oldObject>');
+        old = lintOne(req.oldObject, before === undefined ? locatePod(req.oldObject) : before, node, limitRanges, s.linter, '<oldObject>');
         if (old.crashed.length > 0) old = null;
       } catch {
         old = null;
@@ -398,7 +430,7 @@ export function judgeValidate(req: AdmissionRequest, chooseNode: NodeChooser, s:
       return outcome(r, findings.length > 0 ? 'audit' : 'allow', findings);
     }
     if (errors.length > 0 && s.mode === 'enforce') {
-      const msg = `${kind} ${name} denied by oomguard (${describeNode(node)}): ${errors.map((f) => `${f.message} [${f.rule}]`).join('; ')}`;
+      const msg = `${kind} ${name} denied by oomguard (${describeNode(node)}${describeLimitRanges(limitRanges)}): ${errors.map((f) => `${f.message} [${f.rule}]`).join('; ')}`;
       return outcome(deny(req.uid, 403, msg, capWarnings(asWarnings(warningsOnly))), 'deny', findings);
     }
     const shown = s.mode === 'warn' ? [...errors, ...warningsOnly] : warningsOnly;
@@ -407,6 +439,7 @@ export function judgeValidate(req: AdmissionRequest, chooseNode: NodeChooser, s:
     // A bug (or a stack overflow on an absurd object) anywhere in the engine: answer as the
     // failure policy would, never with a 500 the API server has to interpret.
     node = undefined;
+    limitRanges = undefined;
     return failed(`internal error: ${(err as Error)?.message ?? String(err)}`);
   }
 }
@@ -420,8 +453,15 @@ function outcomeOf(
   kind: string,
   objectName: string,
   node: NodeFacts | undefined,
+  limitRanges: readonly LimitRange[] | undefined,
 ): Outcome {
-  return { response, decision, findings, reason, kind, objectName, node };
+  return { response, decision, findings, reason, kind, objectName, node, limitRanges };
+}
+
+/** ", with LimitRange team/mem" (the denial names what filled in the values it judged), or "". */
+function describeLimitRanges(limitRanges: readonly LimitRange[] | undefined): string {
+  if (limitRanges === undefined || limitRanges.length === 0) return '';
+  return `, with LimitRange${limitRanges.length > 1 ? 's' : ''} ${limitRanges.map((lr) => lr.id).join(', ')}`;
 }
 
 function asWarnings(findings: Finding[]): string[] {

@@ -1,6 +1,6 @@
 // Builds the webhook's fastify instance: HTTPS (TLS 1.2+) when given a certificate, the routes
-// (validate, mutate, health), the node view, certificate reloading and metrics. Never listens:
-// serve.ts does, and tests use inject() or listen on 127.0.0.1:0 themselves.
+// (validate, mutate, health), the node and LimitRange views, certificate reloading and metrics.
+// Never listens: serve.ts does, and tests use inject() or listen on 127.0.0.1:0 themselves.
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify';
 import type https from 'node:https';
@@ -15,6 +15,8 @@ import { WebhookMetrics } from './plugins/metrics.js';
 import { MIN_TLS_VERSION, TlsReloader, loadTlsPair } from './plugins/tls-reload.js';
 import type { TlsFiles } from './plugins/tls-reload.js';
 import type { NodeView } from './plugins/node-cache.js';
+import { StaticLimitRangeView } from './plugins/limit-range-cache.js';
+import type { LimitRangeView } from './plugins/limit-range-cache.js';
 import { installDeadline } from './plugins/deadline.js';
 import { validateRoutes } from './routes/validate.js';
 import { mutateRoutes } from './routes/mutate.js';
@@ -34,6 +36,8 @@ export interface BuildServerOptions {
   ruleSettings?: ReadonlyMap<string, RuleSetting>;
   /** The node view (a StaticNodeView or ClusterNodeView); started when the app is ready, closed with it. */
   nodes: NodeView;
+  /** The LimitRanges (a StaticLimitRangeView or ClusterLimitRangeView); default none. Started and closed with the app. */
+  limitRanges?: LimitRangeView;
   /** Serve HTTPS with these files (reloaded on change). Without it the app is plain HTTP: for inject() tests. */
   tls?: TlsFiles | null;
   metrics?: WebhookMetrics;
@@ -88,6 +92,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<WebhookServ
   const hasLogger = opts.loggerInstance !== undefined || opts.logger !== false;
 
   const tls = tlsPair !== null && opts.tls ? new TlsReloader(opts.tls, tlsPair, app.log.child({ component: 'tls' }), metrics, opts.tlsDebounceMs) : null;
+  const limitRanges = opts.limitRanges ?? new StaticLimitRangeView();
   const ctx: WebhookContext = {
     settings: prepareJudge({
       mode: opts.mode ?? 'warn',
@@ -99,6 +104,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<WebhookServ
     }),
     mutation: opts.mutation ?? null,
     nodes: opts.nodes,
+    limitRanges,
     metrics,
     tls,
     state: { shuttingDown: false },
@@ -130,12 +136,14 @@ export async function buildServer(opts: BuildServerOptions): Promise<WebhookServ
     reply.code(404).send({ error: 'Not Found', message: `${request.method} ${request.url.split('?')[0]} is not served here (POST /validate, POST /mutate, GET /healthz, GET /readyz)` });
   });
 
-  // The node view: started before the first request is accepted (start() never waits for the
-  // cluster longer than its initial sync timeout), closed with the app.
+  // The node and LimitRange views: started together before the first request is accepted
+  // (start() never waits for the cluster longer than its initial sync timeout), closed with the app.
   app.register(async () => {
-    await opts.nodes.start(app.log.child({ component: 'nodes' }));
-    const status = opts.nodes.status();
-    if (status.state === 'static') metrics.setNodeCacheState('static', status.nodes);
+    await Promise.all([opts.nodes.start(app.log.child({ component: 'nodes' })), limitRanges.start(app.log.child({ component: 'limitranges' }))]);
+    const nodes = opts.nodes.status();
+    if (nodes.state === 'static') metrics.nodeCache.setState('static', nodes.nodes);
+    const lr = limitRanges.status();
+    if (lr.state === 'static') metrics.limitRangeCache.setState('static', lr.limitRanges);
   });
   app.addHook('onReady', async () => {
     if (tls !== null) tls.start(app.server as unknown as https.Server);
@@ -145,7 +153,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<WebhookServ
   });
   app.addHook('onClose', async () => {
     tls?.close();
-    await opts.nodes.close();
+    await Promise.all([opts.nodes.close(), limitRanges.close()]);
   });
 
   app.register(validateRoutes, { ctx });

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Judge, Mutation } from './admission.js';
 import type { WebhookMetrics } from './plugins/metrics.js';
 import type { NodeView } from './plugins/node-cache.js';
+import type { LimitRangeView } from './plugins/limit-range-cache.js';
 import type { TlsReloader } from './plugins/tls-reload.js';
 
 /** Shared by the route plugins (passed explicitly: no decorators to look up). */
@@ -12,6 +13,7 @@ export interface WebhookContext {
   settings: Judge;
   mutation: Mutation | null;
   nodes: NodeView;
+  limitRanges: LimitRangeView;
   metrics: WebhookMetrics;
   tls: TlsReloader | null;
   state: { shuttingDown: boolean };

@@ -126,7 +126,7 @@ if (available.length === 0) {
       }
 
       const role = find(objects, 'ClusterRole');
-      t.same(role.rules, [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }], 'nodes: get, list, watch, nothing more');
+      t.same(role.rules, [{ apiGroups: [''], resources: ['nodes', 'limitranges'], verbs: ['get', 'list', 'watch'] }], 'nodes and limitranges: get, list, watch, nothing more');
       const binding = find(objects, 'ClusterRoleBinding');
       t.match(binding, { roleRef: { kind: 'ClusterRole', name: 'oomguard' }, subjects: [{ kind: 'ServiceAccount', name: 'oomguard', namespace: 'oomguard' }] });
 

@@ -3,11 +3,10 @@
 // written to a temp dir. The pod's node (nodeName, nodeSelector, required affinity) decides,
 // else the smallest node; an unreachable API never blocks admission.
 import t from 'tap';
-import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo, Socket } from 'node:net';
-import { ClusterNodeView, describeError, errorReason, nodeFilter } from '../../src/webhook/plugins/node-cache.js';
+import { ClusterNodeView, nodeFilter } from '../../src/webhook/plugins/node-cache.js';
+import { describeError, errorReason } from '../../src/webhook/plugins/cluster-watch.js';
 import { WebhookMetrics } from '../../src/webhook/plugins/metrics.js';
 import { buildServer } from '../../src/webhook/build-server.js';
 import { lintObjects } from '../../src/engine/lint.js';
@@ -15,112 +14,7 @@ import { nodeFactsFromNodes } from '../../src/core/node.js';
 import { rules } from '../../rules/index.js';
 import { sourceOf } from '../../src/webhook/admission.js';
 import { deployment, review, tmpDir } from './helpers.js';
-
-type Node = { apiVersion: 'v1'; kind: 'Node'; metadata: { name: string; labels: Record<string, string>; resourceVersion: string }; status: { capacity: Record<string, string>; allocatable: Record<string, string> } };
-
-function node(name: string, memory: string, labels: Record<string, string> = {}, rv = '1'): Node {
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels }, resourceVersion: rv },
-    status: { capacity: { cpu: '4', memory, pods: '110' }, allocatable: { cpu: '3900m', memory, pods: '110' } },
-  };
-}
-
-/** Just enough of kube-apiserver: GET /api/v1/nodes (list) and ?watch=true (a chunked event stream). */
-class FakeApiServer {
-  nodes = new Map<string, Node>();
-  rv = 100;
-  port = 0;
-  lists = 0;
-  watches = new Set<http.ServerResponse>();
-  private server: http.Server | null = null;
-  private sockets = new Set<Socket>();
-  /** Accept connections but never answer (a hung API server). */
-  hang = false;
-
-  async start(port = 0): Promise<void> {
-    const server = http.createServer((req, res) => {
-      if (this.hang) return;
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (req.method !== 'GET' || url.pathname !== '/api/v1/nodes') {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404, reason: 'NotFound' }));
-        return;
-      }
-      if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
-        res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
-        res.write(''); // headers out now, like the API server
-        this.watches.add(res);
-        res.on('close', () => this.watches.delete(res));
-        return;
-      }
-      this.lists++;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) }, items: [...this.nodes.values()] }));
-    });
-    server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
-  }
-
-  event(type: 'ADDED' | 'MODIFIED' | 'DELETED', n: Node): void {
-    this.rv++;
-    n.metadata.resourceVersion = String(this.rv);
-    if (type === 'DELETED') this.nodes.delete(n.metadata.name);
-    else this.nodes.set(n.metadata.name, n);
-    for (const res of this.watches) res.write(`${JSON.stringify({ type, object: n })}\n`);
-  }
-
-  /** The API server goes away: listener closed, every connection cut. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (server === null) return;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  kubeconfig(dir: string): string {
-    const file = path.join(dir, 'kubeconfig');
-    writeFileSync(
-      file,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        `- name: fake`,
-        `  cluster:`,
-        `    server: http://127.0.0.1:${this.port}`,
-        // client-node refuses plain HTTP unless TLS verification is off (loopback test server).
-        '    insecure-skip-tls-verify: true',
-        'users:',
-        '- name: tester',
-        '  user: {}',
-        'contexts:',
-        '- name: fake',
-        '  context:',
-        '    cluster: fake',
-        '    user: tester',
-        'current-context: fake',
-        '',
-      ].join('\n'),
-    );
-    return file;
-  }
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { FakeApiServer, node, until } from './fake-api.js';
 
 const GI = 1024n ** 3n;
 const pod = (spec: Record<string, unknown> = {}) => deployment([{ name: 'app', image: 'x' }], 'web', spec);

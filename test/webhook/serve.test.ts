@@ -4,7 +4,7 @@ import t from 'tap';
 import https from 'node:https';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { serveSettings } from '../../src/cli/serve.js';
+import { readServeLimitRanges, serveSettings } from '../../src/cli/serve.js';
 import { fixturesDir, fixture, hasOpenssl, makeCerts, request, repoRoot, spawnServe } from './helpers.js';
 
 function io() {
@@ -39,6 +39,29 @@ t.test('flags: usage errors exit 2 with one line, --help exits 0', async (t) => 
   t.match(s, { port: 8443, metricsPort: null, mode: 'enforce', mutation: 'requests-equal-limits', failurePolicy: 'Ignore', kubernetesVersion: '1.31', staticNode: null });
 });
 
+t.test('--limit-ranges FILE: LimitRanges read as the API server stores them, or one usage line', async (t) => {
+  const base = ['--tls-cert', 'x.crt', '--tls-key', 'x.key', '--node-memory', '16Gi'];
+  const read = (...args: string[]) => readServeLimitRanges(serveSettings([...base, ...args], io().io)!, io().io);
+  const lrs = (await read('--limit-ranges', path.join(fixturesDir, 'limit-ranges.yaml')))!;
+  t.same(lrs.map((lr) => lr.id), ['team/mem', 'default/bounds'], 'a List; no namespace: "default"');
+  t.equal(lrs[1].items[0].default.get('memory')?.toString(), '1Gi', 'max becomes the default limit (SetDefaults_LimitRangeItem)');
+  t.equal(lrs[1].items[0].defaultRequest.get('memory')?.toString(), '1Gi');
+  t.equal(await read(), null, 'none given: null (the cluster, or none with a static node view)');
+  t.same(await read('--limit-ranges', path.join(fixturesDir, 'limit-ranges-empty.yaml')), [], 'an empty List: none');
+  const twice = (await read('--limit-ranges', path.join(fixturesDir, 'limit-ranges.yaml'), '--limit-ranges', path.join(fixturesDir, 'limit-ranges.yaml')))!;
+  t.equal(twice.length, 2, 'given more than once: a LimitRange counts once');
+
+  const invalid = io();
+  t.equal(await main(['serve', ...base, '--limit-ranges', path.join(fixturesDir, 'limit-ranges-invalid.yaml')], invalid.io), 2);
+  t.match(invalid.err.join(''), /--limit-ranges .*limit-ranges-invalid\.yaml.* line 10: LimitRange upside-down: spec\.limits\[0\]\.min\.memory: min value 2Gi is greater than max value 1Gi/);
+  const other = io();
+  t.equal(await main(['serve', ...base, '--limit-ranges', path.join(fixturesDir, 'create-configmap.json')], other.io), 2);
+  t.match(other.err.join(''), /is not a LimitRange/);
+  const missing = io();
+  t.equal(await main(['serve', ...base, '--limit-ranges', 'no-such.yaml'], missing.io), 2);
+  t.match(missing.err.join(''), /--limit-ranges no-such\.yaml/);
+});
+
 if (!hasOpenssl()) {
   t.comment('skipping the process test: openssl is not installed');
 } else {
@@ -47,8 +70,10 @@ if (!hasOpenssl()) {
     t.teardown(() => certs.cleanup());
     const pair = certs.pair('serve');
     const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
-    const { child, port, exited, output } = await spawnServe(t, [...loader, path.join(fixturesDir, 'serve-entry.ts'), 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--tls-cert', pair.certFile, '--tls-key', pair.keyFile, '--mode', 'enforce', '--node-memory', '16Gi', '--shutdown-delay', '1.5']);
-    t.equal((await request({ port, ca: certs.ca, path: '/readyz' })).status, 200);
+    const { child, port, exited, output } = await spawnServe(t, [...loader, path.join(fixturesDir, 'serve-entry.ts'), 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--tls-cert', pair.certFile, '--tls-key', pair.keyFile, '--mode', 'enforce', '--node-memory', '16Gi', '--limit-ranges', path.join(fixturesDir, 'limit-ranges.yaml'), '--shutdown-delay', '1.5']);
+    const ready = await request({ port, ca: certs.ca, path: '/readyz' });
+    t.equal(ready.status, 200);
+    t.match(ready.json, { checks: { limitRanges: 'ok' }, limitRanges: { state: 'static', source: 'file', limitRanges: 2, namespaces: 2 } }, '--limit-ranges: static, from the file');
     // Review lines gathered by the asynchronous log destination: all of them must be out by the exit.
     const earlier = 20;
     for (let i = 0; i < earlier; i++) {

@@ -4,8 +4,53 @@
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export const NODE_CACHE_STATES = ['static', 'starting', 'fresh', 'stale', 'default'] as const;
-export type NodeCacheState = (typeof NODE_CACHE_STATES)[number];
+/**
+ * The state of a view of the cluster (nodes, LimitRanges). static: not read from the cluster
+ * (flags or files); starting: before the first list; fresh: synced; stale: the last known view,
+ * the API unreachable; default: no view (never listed, or no usable nodes).
+ */
+export const CACHE_STATES = ['static', 'starting', 'fresh', 'stale', 'default'] as const;
+export type CacheState = (typeof CACHE_STATES)[number];
+
+/** The series of one view of the cluster: its state, its size, when it last synced, its read errors. */
+export class CacheMetrics {
+  readonly state: Gauge<'state'>;
+  readonly size: Gauge;
+  readonly lastSync: Gauge;
+  readonly errors: Counter<'reason'>;
+
+  /**
+   * `prefix` e.g. oomguard_node_cache; `view` names it in help texts ("node view"), `objects` what
+   * it holds ("Nodes"), `size` the suffix of their gauge, `states` what each state means.
+   */
+  constructor(registers: Registry[], o: { prefix: string; view: string; objects: string; size: string; states: string }) {
+    const View = o.view[0].toUpperCase() + o.view.slice(1);
+    this.state = new Gauge({ name: `${o.prefix}_state`, help: `${View} in use: 1 for the current state (${o.states})`, labelNames: ['state'], registers });
+    this.size = new Gauge({ name: `${o.prefix}_${o.size}`, help: `${o.objects} in the ${o.view}`, registers });
+    this.lastSync = new Gauge({
+      name: `${o.prefix}_last_sync_timestamp_seconds`,
+      help: `Last successful list or watch event of the ${o.view} (Unix time; 0 before the first)`,
+      registers,
+    });
+    this.errors = new Counter({
+      name: `${o.prefix}_errors_total`,
+      help: `Failed reads of the cluster's ${o.objects}, by reason: the innermost error code (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED, ...), http_STATUS, or timeout`,
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const state of CACHE_STATES) this.state.set({ state }, 0);
+  }
+
+  setState(state: CacheState, size: number, lastSync: Date | null = null): void {
+    for (const s of CACHE_STATES) this.state.set({ state: s }, s === state ? 1 : 0);
+    this.size.set(size);
+    if (lastSync !== null) this.lastSync.set(lastSync.getTime() / 1000);
+  }
+
+  countError(reason: string): void {
+    this.errors.inc({ reason });
+  }
+}
 
 /**
  * Counts kept in nested maps keyed by label values (the same few strings each time, so lookups
@@ -38,9 +83,10 @@ export class WebhookMetrics {
   readonly findings: Counter<'endpoint' | 'rule' | 'severity'>;
   readonly latency: Histogram<'endpoint'>;
   readonly errors: Counter<'endpoint' | 'reason'>;
-  readonly nodeCacheState: Gauge<'state'>;
-  readonly nodes: Gauge;
-  readonly nodeCacheErrors: Counter<'reason'>;
+  readonly nodeCache: CacheMetrics;
+  readonly limitRangeCache: CacheMetrics;
+  /** LimitRanges of the cluster left out because oomguard cannot read them (the API server would not store them). */
+  readonly limitRangesInvalid: Gauge;
   readonly tlsReloads: Counter<'result'>;
   readonly tlsNotAfter: Gauge;
 
@@ -79,17 +125,23 @@ export class WebhookMetrics {
       labelNames: ['endpoint', 'reason'],
       registers,
     });
-    this.nodeCacheState = new Gauge({
-      name: 'oomguard_node_cache_state',
-      help: 'Node view in use: 1 for the current state (static: --node-memory; fresh: synced with the cluster; stale: last known view, API unreachable; default: no view, default capacity)',
-      labelNames: ['state'],
-      registers,
+    this.nodeCache = new CacheMetrics(registers, {
+      prefix: 'oomguard_node_cache',
+      view: 'node view',
+      objects: 'Nodes',
+      size: 'nodes',
+      states: 'static: --node-memory or --node; fresh: synced with the cluster; stale: last known view, API unreachable; default: no view, default capacity',
     });
-    this.nodes = new Gauge({ name: 'oomguard_node_cache_nodes', help: 'Nodes in the node view', registers });
-    this.nodeCacheErrors = new Counter({
-      name: 'oomguard_node_cache_errors_total',
-      help: 'Failed reads of the cluster nodes, by reason: the innermost error code (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED, ...), http_STATUS, or timeout',
-      labelNames: ['reason'],
+    this.limitRangeCache = new CacheMetrics(registers, {
+      prefix: 'oomguard_limit_range_cache',
+      view: 'LimitRange view',
+      objects: 'LimitRanges',
+      size: 'limit_ranges',
+      states: 'static: --limit-ranges FILE, or none with a static node view; fresh: synced with the cluster; stale: last known view, API unreachable; default: never listed, judged without LimitRanges',
+    });
+    this.limitRangesInvalid = new Gauge({
+      name: 'oomguard_limit_range_cache_invalid',
+      help: 'LimitRanges in the cluster left out of the view because they are invalid (see the log and /readyz)',
       registers,
     });
     this.tlsReloads = new Counter({
@@ -99,7 +151,6 @@ export class WebhookMetrics {
       registers,
     });
     this.tlsNotAfter = new Gauge({ name: 'oomguard_tls_certificate_not_after_seconds', help: 'Expiry of the serving certificate (Unix time)', registers });
-    for (const state of NODE_CACHE_STATES) this.nodeCacheState.set({ state }, 0);
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'oomguard_' });
   }
 
@@ -116,15 +167,6 @@ export class WebhookMetrics {
   /** latency.observe with a duration measured by the caller (no timer closure per review). */
   observeLatency(labels: { endpoint: string }, seconds: number): void {
     this.latency.observe(labels, seconds);
-  }
-
-  countNodeCacheError(reason: string): void {
-    this.nodeCacheErrors.inc({ reason });
-  }
-
-  setNodeCacheState(state: NodeCacheState, nodes: number): void {
-    for (const s of NODE_CACHE_STATES) this.nodeCacheState.set({ state: s }, s === state ? 1 : 0);
-    this.nodes.set(nodes);
   }
 }
 

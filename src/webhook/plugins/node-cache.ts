@@ -1,19 +1,22 @@
 // The node view the webhook judges on. Either static (--node-memory or --node FILE, or the
-// config's node), or read from the cluster with @kubernetes/client-node (list, then watch; in-cluster config or a
-// kubeconfig) and kept current. Admission never waits for the cluster: until the first list, and
-// whenever the API is unreachable, the last known view (stale) or the default capacity is used,
-// and readiness and metrics say so. The client library is imported lazily: it costs ~0.5 s.
+// config's node), or read from the cluster (cluster-watch.ts: list, then watch) and kept current.
+// Until the first list, and whenever the API is unreachable, the last known view (stale) or the
+// default capacity is used, and readiness and metrics say so.
+import type { CoreV1Api } from '@kubernetes/client-node';
 import { NodeError, defaultNodeFacts, nodeFactsFromNodes } from '../../core/node.js';
 import type { NodeFacts, NodeSource } from '../../core/node.js';
 import { formatBytes } from '../../core/quantity.js';
 import type { PodLike } from '../../core/types.js';
-import type { NodeCacheState, WebhookMetrics } from './metrics.js';
+import { ClusterWatch, ageSeconds } from './cluster-watch.js';
+import type { ClusterWatchOptions, Logger } from './cluster-watch.js';
+import type { CacheState, WebhookMetrics } from './metrics.js';
 
 export interface NodeViewStatus {
-  state: NodeCacheState;
+  state: CacheState;
   nodes: number;
-  /** ISO time of the last successful list or watch event. */
+  /** ISO time of the last successful list or watch event, and the seconds since. */
   lastSync: string | null;
+  ageSeconds: number | null;
   lastError: string | null;
   /** What a review is judged on when the pod names no node. */
   judgedOn: string;
@@ -28,59 +31,6 @@ export interface NodeView {
   close(): Promise<void>;
 }
 
-export interface Logger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
-
-/** Errors nest: one link of an error's chain, as much as the chain says about it. */
-interface ErrorLink {
-  message?: unknown;
-  code?: unknown;
-  statusCode?: unknown;
-  cause?: unknown;
-}
-
-/** The links of err.cause, outermost first; bounded, since a cause may point back at itself. */
-function causeChain(err: unknown): ErrorLink[] {
-  const chain: ErrorLink[] = [];
-  for (let e = err; e !== null && e !== undefined && chain.length < 8; e = (e as ErrorLink).cause) {
-    if (typeof e !== 'object') {
-      chain.push({ message: String(e) });
-      break;
-    }
-    if (chain.includes(e as ErrorLink)) break;
-    chain.push(e as ErrorLink);
-  }
-  return chain;
-}
-
-/**
- * One line for an error and every cause under it. client-node 2.x reads the API with undici's fetch,
- * whose errors say only "fetch failed": the reason (connect ECONNREFUSED 10.0.0.1:443, a
- * certificate error, a DNS failure) is in err.cause, and readiness, metrics and logs must show it.
- */
-export function describeError(err: unknown): string {
-  const parts: string[] = [];
-  for (const e of causeChain(err)) {
-    const text = typeof e.message === 'string' && e.message !== '' ? e.message : String(e.code ?? e.statusCode ?? 'unknown error');
-    // "fetch failed: connect ECONNREFUSED …" rather than repeating a cause already quoted.
-    if (parts.length === 0 || !parts[parts.length - 1].includes(text)) parts.push(text);
-  }
-  return parts.join(': ') || 'unknown error';
-}
-
-/** A short, bounded label for metrics: the innermost error code (ECONNREFUSED), an HTTP status, or "error". */
-export function errorReason(err: unknown): string {
-  let reason = 'error';
-  for (const e of causeChain(err)) {
-    if (typeof e.code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(e.code)) reason = e.code;
-    else if (typeof e.statusCode === 'number' || typeof e.code === 'number') reason = `http_${Number(e.statusCode ?? e.code)}`;
-    else if (typeof e.message === 'string' && e.message.startsWith('no answer from the API server')) reason = 'timeout';
-  }
-  return reason;
-}
-
 /** --node-memory: one capacity for every pod. */
 export class StaticNodeView implements NodeView {
   constructor(private readonly facts: NodeFacts) {}
@@ -88,7 +38,7 @@ export class StaticNodeView implements NodeView {
     return this.facts;
   }
   status(): NodeViewStatus {
-    return { state: 'static', nodes: 0, lastSync: null, lastError: null, judgedOn: `${formatBytes(this.facts.memoryCapacity)} (${this.facts.source})` };
+    return { state: 'static', nodes: 0, lastSync: null, ageSeconds: null, lastError: null, judgedOn: `${formatBytes(this.facts.memoryCapacity)} (${this.facts.source})` };
   }
   async start(): Promise<void> {}
   async close(): Promise<void> {}
@@ -119,7 +69,7 @@ export class NodeListView implements NodeView {
     const { min, max } = all.capacityRange;
     const range = min === max ? formatBytes(min) : `${formatBytes(min)}–${formatBytes(max)}`;
     const judgedOn = all.nodeNames.length === 1 ? `node ${all.nodeNames[0]}, ${range} (${this.source})` : `smallest of ${all.nodeNames.length} nodes (${range}) (${this.source})`;
-    return { state: 'static', nodes: this.snapshot.entries.length, lastSync: null, lastError: null, judgedOn };
+    return { state: 'static', nodes: this.snapshot.entries.length, lastSync: null, ageSeconds: null, lastError: null, judgedOn };
   }
   async start(): Promise<void> {}
   async close(): Promise<void> {}
@@ -262,113 +212,34 @@ class Snapshot {
 // ---------------------------------------------------------------------------------------------
 // The cluster view.
 
-export interface ClusterNodeViewOptions {
-  /** A kubeconfig file; default: KUBECONFIG, ~/.kube/config, then in-cluster config. */
-  kubeconfig?: string;
-  /** Default: the logger start() gets, else silent. */
-  log?: Logger;
+export interface ClusterNodeViewOptions extends ClusterWatchOptions {
   metrics?: WebhookMetrics | null;
   /** Used until the first list, and when the cluster never answered. Default 16Gi. */
   fallback?: NodeFacts;
-  /** How long start() waits for the first list (default 5 s). */
-  initialSyncTimeoutMs?: number;
-  /** First retry delay after an error, doubled up to maxRetryMs (defaults 1 s, 30 s). */
-  retryMs?: number;
-  maxRetryMs?: number;
 }
 
-type Informer = { start(): Promise<void>; stop(): Promise<void>; on(verb: string, cb: (x: unknown) => void): void };
-
-export class ClusterNodeView implements NodeView {
+export class ClusterNodeView extends ClusterWatch implements NodeView {
   private nodes = new Map<string, NodeEntry>();
   private snapshot: Snapshot | null = null;
-  private state: NodeCacheState = 'starting';
-  private lastSync: Date | null = null;
-  private lastError: string | null = null;
-  private informer: Informer | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private retryDelay: number;
-  private closed = false;
-  private generation = 0;
   private readonly fallback: NodeFacts;
-  private makeInformer: (() => Promise<Informer>) | null = null;
-  private log: Logger;
 
-  constructor(private readonly opts: ClusterNodeViewOptions) {
+  constructor(opts: ClusterNodeViewOptions) {
+    super(
+      opts,
+      {
+        what: 'nodes',
+        path: '/api/v1/nodes',
+        withoutView: 'judging on the default capacity',
+        whileUnreachable: 'judging on the last known view or the default',
+      },
+      opts.metrics?.nodeCache ?? null,
+    );
     this.fallback = opts.fallback ?? defaultNodeFacts();
-    this.log = opts.log ?? { info() {}, warn() {} };
-    this.retryDelay = opts.retryMs ?? 1000;
     this.publish();
   }
 
-  async start(log?: Logger): Promise<void> {
-    if (this.opts.log === undefined && log !== undefined) this.log = log;
-    const k8s = await import('@kubernetes/client-node');
-    const kc = new k8s.KubeConfig();
-    let core: InstanceType<typeof k8s.CoreV1Api>;
-    try {
-      if (this.opts.kubeconfig !== undefined) kc.loadFromFile(this.opts.kubeconfig);
-      else kc.loadFromDefault();
-      core = kc.makeApiClient(k8s.CoreV1Api);
-    } catch (err) {
-      // No usable kubeconfig: serve on the default rather than refuse to start.
-      this.state = 'default';
-      this.lastError = `cannot load the cluster configuration: ${(err as Error).message}`;
-      this.log.warn({ err: this.lastError }, 'nodes: judging on the default capacity');
-      this.publish();
-      return;
-    }
-    this.makeInformer = async () => {
-      const generation = ++this.generation;
-      const informer = k8s.makeInformer(kc, '/api/v1/nodes', async () => {
-        const list = await core.listNode();
-        if (generation === this.generation) this.replaceAll(list.items ?? []);
-        return list;
-      }) as unknown as Informer;
-      const mine = (f: (x: unknown) => void) => (x: unknown) => {
-        if (generation === this.generation) f(x);
-      };
-      informer.on('add', mine((n) => this.upsert(n)));
-      informer.on('update', mine((n) => this.upsert(n)));
-      informer.on('delete', mine((n) => this.remove(n)));
-      informer.on('error', mine((err) => this.failed(err)));
-      return informer;
-    };
-    const first = new Promise<void>((resolve) => {
-      this.onFirstAnswer = resolve;
-    });
-    await this.connect();
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, this.opts.initialSyncTimeoutMs ?? 5000).unref());
-    await Promise.race([first, timeout]);
-    if (this.state === 'starting') {
-      // No answer at all (a hung API server): judge on the default now, and start over later
-      // with a fresh list (the pending one is abandoned: its generation is stale).
-      this.failed(new Error(`no answer from the API server within ${this.opts.initialSyncTimeoutMs ?? 5000} ms`));
-    }
-  }
-
-  private onFirstAnswer: (() => void) | null = null;
-
-  private async connect(): Promise<void> {
-    if (this.closed || this.makeInformer === null) return;
-    const informer = await this.makeInformer();
-    this.informer = informer;
-    const generation = this.generation;
-    const syncedBefore = this.lastSync;
-    informer.start().catch((err: unknown) => this.failed(err));
-    // A list that never answers raises no error: give up on it after a while and start over.
-    if (this.state !== 'starting') {
-      const limit = Math.max(this.opts.initialSyncTimeoutMs ?? 5000, 10_000);
-      setTimeout(() => {
-        if (!this.closed && generation === this.generation && this.lastSync === syncedBefore) {
-          this.failed(new Error(`no answer from the API server within ${limit} ms`));
-        }
-      }, limit).unref();
-    }
-  }
-
-  private entryOf(obj: unknown): NodeEntry | null {
-    return nodeEntryOf(obj);
+  protected list(core: CoreV1Api): Promise<{ items?: unknown[] }> {
+    return core.listNode();
   }
 
   private usable(e: NodeEntry): boolean {
@@ -384,65 +255,36 @@ export class ClusterNodeView implements NodeView {
     }
   }
 
-  private replaceAll(items: unknown[]): void {
+  protected replaceAll(items: unknown[]): void {
     const next = new Map<string, NodeEntry>();
     for (const item of items) {
-      const e = this.entryOf(item);
+      const e = nodeEntryOf(item);
       if (e !== null && this.usable(e)) next.set(e.name, e);
     }
     this.nodes = next;
-    this.synced();
+    this.snapshot = null;
   }
 
-  private upsert(obj: unknown): void {
-    const e = this.entryOf(obj);
+  protected upsert(obj: unknown): void {
+    const e = nodeEntryOf(obj);
     if (e === null) return;
     if (this.usable(e)) this.nodes.set(e.name, e);
     else this.nodes.delete(e.name);
-    this.synced();
-  }
-
-  private remove(obj: unknown): void {
-    const e = this.entryOf(obj);
-    if (e !== null) this.nodes.delete(e.name);
-    this.synced();
-  }
-
-  private synced(): void {
-    const wasFresh = this.state === 'fresh';
     this.snapshot = null;
-    this.lastSync = new Date();
-    this.lastError = null;
-    this.retryDelay = this.opts.retryMs ?? 1000;
-    this.state = this.nodes.size > 0 ? 'fresh' : 'default';
-    if (!wasFresh && this.state === 'fresh') this.log.info({ nodes: this.nodes.size }, 'nodes: synced with the API server');
-    this.publish();
-    this.onFirstAnswer?.();
   }
 
-  private failed(err: unknown): void {
-    if (this.closed) return;
-    this.lastError = describeError(err);
-    this.state = this.nodes.size > 0 ? 'stale' : 'default';
-    this.opts.metrics?.countNodeCacheError(errorReason(err));
-    this.log.warn({ err: this.lastError, state: this.state, retryInMs: this.retryDelay }, 'nodes: API server unreachable; judging on the last known view or the default');
-    this.publish();
-    this.onFirstAnswer?.();
-    const old = this.informer;
-    this.informer = null;
-    this.generation++;
-    old?.stop().catch(() => {});
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.connect().catch((error: unknown) => this.failed(error));
-    }, this.retryDelay);
-    this.retryTimer.unref();
-    this.retryDelay = Math.min(this.retryDelay * 2, this.opts.maxRetryMs ?? 30_000);
+  protected remove(obj: unknown): void {
+    const e = nodeEntryOf(obj);
+    if (e !== null) this.nodes.delete(e.name);
+    this.snapshot = null;
   }
 
-  private publish(): void {
-    this.opts.metrics?.setNodeCacheState(this.state, this.nodes.size);
+  protected hasView(): boolean {
+    return this.nodes.size > 0;
+  }
+
+  protected size(): number {
+    return this.nodes.size;
   }
 
   private currentSnapshot(): Snapshot | null {
@@ -465,17 +307,9 @@ export class ClusterNodeView implements NodeView {
       state: this.state,
       nodes: this.nodes.size,
       lastSync: this.lastSync?.toISOString() ?? null,
+      ageSeconds: ageSeconds(this.lastSync),
       lastError: this.lastError,
       judgedOn,
     };
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    this.generation++;
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-    const informer = this.informer;
-    this.informer = null;
-    await informer?.stop().catch(() => {});
   }
 }

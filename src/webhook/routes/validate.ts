@@ -14,6 +14,7 @@ const LABELS = { endpoint: 'validate' } as const;
 export async function validateRoutes(app: FastifyInstance, opts: { ctx: WebhookContext }): Promise<void> {
   const { ctx } = opts;
   const chooseNode = (pod: PodLike | null): NodeFacts => ctx.nodes.factsFor(pod);
+  const limitRangesOf = (namespace: string) => ctx.limitRanges.forNamespace(namespace);
   // A synchronous handler (judging is synchronous): fastify sends what it returns at once, with
   // no promise and microtask per review; undefined once readReview has answered 400 itself.
   app.post('/validate', (request, reply) => {
@@ -31,7 +32,7 @@ export async function validateRoutes(app: FastifyInstance, opts: { ctx: WebhookC
     if (deadline.expired()) {
       outcome = timedOut();
     } else {
-      outcome = judgeValidate(review, chooseNode, ctx.settings);
+      outcome = judgeValidate(review, chooseNode, ctx.settings, limitRangesOf);
       // The engine is synchronous: a review that overran its budget is answered as the API
       // server has already decided it (its failure policy), and counted.
       if (deadline.expired()) outcome = timedOut();
@@ -54,6 +55,7 @@ export async function validateRoutes(app: FastifyInstance, opts: { ctx: WebhookC
         dryRun: review.dryRun || undefined,
         decision: outcome.decision,
         rules: outcome.findings.length > 0 ? [...new Set(outcome.findings.map((f) => f.rule))] : undefined,
+        limitRanges: outcome.limitRanges !== undefined && outcome.limitRanges.length > 0 ? outcome.limitRanges.map((lr) => lr.id) : undefined,
         reason: outcome.reason,
         ms: Math.round(seconds * 1e4) / 10,
       };
