@@ -78,6 +78,8 @@ t.test('serve loads the cluster client only without a static node view', { skip:
   const staticView = await serve('serve-static', ['--node-memory', '8Gi']);
   t.ok(staticView.includes('fastify'), 'the server is loaded');
   t.notOk(staticView.includes('@kubernetes/client-node'), '--node-memory: no cluster client');
+  const staticLimitRanges = await serve('serve-static-limit-ranges', ['--node-memory', '8Gi', '--limit-ranges', path.join(repoRoot, 'test/fixtures/webhook/limit-ranges.yaml')]);
+  t.notOk(staticLimitRanges.includes('@kubernetes/client-node'), '--node-memory with --limit-ranges FILE: no cluster client');
   // No static view: the cluster is read (a kubeconfig that does not exist: judged on the default).
   process.env.KUBECONFIG = path.join(dir, 'no-such-kubeconfig');
   t.teardown(() => {
