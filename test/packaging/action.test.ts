@@ -39,7 +39,7 @@ const lintHelp = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'oomgua
 t.test('shape: a composite action with the documented inputs', async (t) => {
   t.ok(action.name && action.description, 'name and description');
   t.equal(action.runs.using, 'composite');
-  for (const input of ['paths', 'node-memory', 'kubernetes-version', 'config', 'sarif-file', 'fail-on-error']) {
+  for (const input of ['paths', 'node-memory', 'kubernetes-version', 'namespace', 'limit-ranges', 'config', 'sarif-file', 'fail-on-error']) {
     t.ok(action.inputs[input], `input ${input}`);
     t.ok(action.inputs[input]?.description, `input ${input} is described`);
   }
@@ -71,7 +71,7 @@ t.test('references: inputs, step ids, files and flags exist', async (t) => {
   const flags = new Set([...(lint?.run ?? '').matchAll(/(?<![\w-])(--[a-z][a-z-]+)/g)].map((m) => m[1]));
   t.ok(flags.has('--format'), 'passes --format');
   t.match(lint?.run ?? '', /--format sarif/);
-  for (const flag of flags) t.match(lintHelp, new RegExp(`(^|\\s)${flag}(\\s|$)`, 'm'), `${flag} is an option of oomguard lint`);
+  for (const flag of flags) t.match(lintHelp, new RegExp(`(^|\\s)${flag}(\\s|,|$)`, 'm'), `${flag} is an option of oomguard lint`);
 });
 
 // Runs a step's script as GitHub would (bash -e, env from the step with inputs substituted).
@@ -111,6 +111,20 @@ t.test('the lint and result steps, run with bash on the examples', async (t) => 
   const good = runStep(lint, { paths: path.join(examples, 'guaranteed-api.yaml') }, {}, work);
   t.equal(good.outputs['exit-code'], '0', `clean manifest: exit 0 (${good.stderr})`);
   t.equal(runStep(result, {}, { exitCode: '0' }, work).code, 0);
+
+  // LimitRanges: a memory defaultRequest gives the Prometheus container a request, so the
+  // example's only error finding goes away — where the LimitRange is in its namespace. This one
+  // names none: it lands in the namespace input (kubectl's -n), else in default.
+  const limitRanges = path.join(work, 'limitranges.yaml');
+  writeFileSync(
+    limitRanges,
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'defaults' }, spec: { limits: [{ type: 'Container', defaultRequest: { memory: '1Gi' } }] } }] }),
+  );
+  const prometheus = { paths: path.join(examples, 'prometheus.yaml'), 'node-memory': '8Gi', 'limit-ranges': limitRanges, 'sarif-file': 'lr.sarif' };
+  const inMonitoring = runStep(lint, { ...prometheus, namespace: 'monitoring' }, {}, work);
+  t.equal(inMonitoring.outputs['exit-code'], '0', `limit-ranges and namespace: the request comes from the LimitRange (${inMonitoring.stderr})`);
+  const inDefault = runStep(lint, prometheus, {}, work);
+  t.equal(inDefault.outputs['exit-code'], '1', 'without the namespace input the LimitRange is in default: not Prometheus\'s');
 
   const usage = runStep(lint, { paths: path.join(examples, 'guaranteed-api.yaml'), 'kubernetes-version': 'banana' }, {}, work);
   t.equal(usage.outputs['exit-code'], '2', 'bad input: exit 2');
