@@ -15,7 +15,7 @@
 // structured clone would turn into plain objects.
 import { UsageError } from './exit-codes.js';
 import { isNamespaceName } from '../config/load.js';
-import { parseLimitRange } from '../core/limit-range.js';
+import { limitRangesByNamespace, parseLimitRange } from '../core/limit-range.js';
 import { SpecError } from '../core/pod.js';
 import { QuantityError } from '../core/quantity.js';
 import type { LimitRange } from '../core/types.js';
@@ -138,14 +138,8 @@ export function limitRangesIn(objects: readonly SourceObject[], defaultNamespace
 export function admissionContext(data: AdmissionData): AdmissionContext {
   const byId = new Map<string, Record<string, unknown>>();
   for (const f of data.limitRanges) byId.set(f.id, f.object);
-  const limitRanges = new Map<string, LimitRange[]>();
-  for (const object of byId.values()) {
-    const lr = parseLimitRange(object, data.defaultNamespace);
-    const list = limitRanges.get(lr.namespace);
-    if (list === undefined) limitRanges.set(lr.namespace, [lr]);
-    else list.push(lr);
-  }
-  return { defaultNamespace: data.defaultNamespace, limitRanges };
+  const parsed = [...byId.values()].map((object) => parseLimitRange(object, data.defaultNamespace));
+  return { defaultNamespace: data.defaultNamespace, limitRanges: limitRangesByNamespace(parsed) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // so a linter reading a template must apply it to see the pod the kubelet will get.
 import type { Quantity } from './quantity.js';
 import { aggregateContainerRequest } from './aggregate.js';
+import { isSupportedPodLevelResource } from './versions.js';
 import type { KubeletModel } from './versions.js';
 import type { ParsedContainer, ParsedPod, ResourceMap, Resources } from './pod.js';
 import { applyLimitRangeDefaults } from './limit-range.js';
@@ -76,11 +77,6 @@ export function sumOf(containers: readonly DefaultedContainer[], name: string, w
     total = total === null ? q : total.add(q);
   }
   return total;
-}
-
-/** IsSupportedPodLevelResource (component-helpers/resource): cpu, memory; hugepages-* from 1.33. */
-function isSupportedPodLevelResource(name: string, model: KubeletModel): boolean {
-  return name === 'cpu' || name === 'memory' || (model.podLevelHugepages && name.startsWith('hugepages-'));
 }
 
 /**

@@ -3,10 +3,11 @@
 // missing container requests and limits from them (mutating phase) and lists the bounds the Pod
 // breaks (validating phase, 403 Forbidden), for every supported minor.
 import { Quantity } from './quantity.js';
-import { SpecError, escapePointerToken, parseResourceList } from './pod.js';
+import { SpecError, escapePointerToken, isMapping, parseResourceList } from './pod.js';
 import type { ResourceMap, Resources } from './pod.js';
 import { aggregateContainerRequest } from './aggregate.js';
 import type { AggregatedContainer } from './aggregate.js';
+import { isSupportedPodLevelResource } from './versions.js';
 import type { KubeletModel } from './versions.js';
 import type { LimitRange, LimitRangeConflict, LimitRangeItem, PodRefusal, RefusedConstraint } from './types.js';
 
@@ -19,10 +20,6 @@ export interface LimitRangedContainer extends AggregatedContainer {
   name: string;
   list: 'containers' | 'initContainers';
   index: number;
-}
-
-function isMapping(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 const ONE = Quantity.parse('1');
@@ -178,6 +175,17 @@ export function applyLimitRangeDefaults<C extends LimitRangedContainer>(
   return { containers, initContainers, conflicts };
 }
 
+/** LimitRanges by namespace, each namespace's in the order given (the order they are applied in). */
+export function limitRangesByNamespace(limitRanges: Iterable<LimitRange>): Map<string, LimitRange[]> {
+  const out = new Map<string, LimitRange[]>();
+  for (const lr of limitRanges) {
+    const list = out.get(lr.namespace);
+    if (list === undefined) out.set(lr.namespace, [lr]);
+    else list.push(lr);
+  }
+  return out;
+}
+
 const MAX_MILLI_VALUE = ((1n << 63n) - 1n) / 1000n;
 
 /**
@@ -301,7 +309,7 @@ export function podTotals(pod: LimitRangedPod, which: Which, model: KubeletModel
   const podLevel = pod.podResources?.[which];
   if (model.podLevelResources && podLevel !== undefined && podLevel.size > 0) {
     for (const [name, q] of podLevel) {
-      if (name === 'cpu' || name === 'memory' || (model.podLevelHugepages && name.startsWith('hugepages-'))) out.set(name, q);
+      if (isSupportedPodLevelResource(name, model)) out.set(name, q);
     }
   }
   return out;

@@ -50,7 +50,7 @@ const ZERO = Quantity.parse('0');
 /** The annotations IsNodeCriticalPod reads (static and mirror pods: pkg/kubelet/types/pod_update.go). */
 export const MODEL_ANNOTATIONS = ['kubernetes.io/config.source', 'kubernetes.io/config.mirror'] as const;
 
-function isMapping(v: unknown): v is Record<string, unknown> {
+export function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

@@ -209,3 +209,8 @@ export function kubeletModel(version: string, gates: FeatureGates): KubeletModel
     podLevelHugepages: minor >= 33,
   };
 }
+
+/** IsSupportedPodLevelResource (component-helpers/resource): cpu, memory; hugepages-* from 1.33. */
+export function isSupportedPodLevelResource(name: string, model: KubeletModel): boolean {
+  return name === 'cpu' || name === 'memory' || (model.podLevelHugepages && name.startsWith('hugepages-'));
+}

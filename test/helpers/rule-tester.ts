@@ -35,8 +35,8 @@ import type { Finding, PatchOperation, Severity } from '../../src/engine/types.j
 import { nodeFactsFromCapacity } from '../../src/core/node.js';
 import type { NodeFacts } from '../../src/core/node.js';
 import { Quantity } from '../../src/core/quantity.js';
-import type { FeatureGates, LimitRange } from '../../src/core/types.js';
-import { parseLimitRange } from '../../src/core/limit-range.js';
+import type { FeatureGates } from '../../src/core/types.js';
+import { limitRangesByNamespace, parseLimitRange } from '../../src/core/limit-range.js';
 import { parseKubernetesVersion } from '../../src/core/versions.js';
 import { formatMessage } from '../../rules/define-rule.js';
 import type { Rule } from '../../rules/define-rule.js';
@@ -207,12 +207,7 @@ export function lintManifest(rules: readonly AnyRule[], c: LintCaseInput): LintC
     });
   }
   // LimitRange documents in the manifest act on its workloads, as they do in `oomguard lint`.
-  const limitRanges = new Map<string, LimitRange[]>();
-  for (const o of parsed.objects) {
-    if (o.object.kind !== 'LimitRange') continue;
-    const lr = parseLimitRange(o.object, 'default');
-    limitRanges.set(lr.namespace, [...(limitRanges.get(lr.namespace) ?? []), lr]);
-  }
+  const limitRanges = limitRangesByNamespace(parsed.objects.filter((o) => o.object.kind === 'LimitRange').map((o) => parseLimitRange(o.object, 'default')));
   const result = lintObjects(parsed.objects, {
     kubernetesVersion: c.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
     ...(c.featureGates !== undefined ? { featureGates: c.featureGates } : {}),

@@ -6,7 +6,7 @@
 // and metrics say so. Within a namespace they are sorted by name: the cluster applies several in
 // an order it does not define, and oomguard's answers must not depend on the order of watch events.
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { parseLimitRange } from '../../core/limit-range.js';
+import { limitRangesByNamespace, parseLimitRange } from '../../core/limit-range.js';
 import { SpecError } from '../../core/pod.js';
 import { QuantityError } from '../../core/quantity.js';
 import { pointerToField } from '../../engine/pointer.js';
@@ -54,14 +54,7 @@ const MAX_INVALID_SHOWN = 10;
 
 /** LimitRanges by namespace, each list sorted by name. */
 export function groupByNamespace(limitRanges: Iterable<LimitRange>): Map<string, LimitRange[]> {
-  const out = new Map<string, LimitRange[]>();
-  for (const lr of limitRanges) {
-    const list = out.get(lr.namespace);
-    if (list === undefined) out.set(lr.namespace, [lr]);
-    else list.push(lr);
-  }
-  for (const list of out.values()) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return out;
+  return limitRangesByNamespace([...limitRanges].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
 }
 
 /** --limit-ranges FILE, or none at all (a static node view and no file: the cluster is not read). */
