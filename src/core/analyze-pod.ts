@@ -55,7 +55,7 @@ export function analyzePod(pod: PodLike, opts: ModelOptions): PodAnalysis {
   // Static pods run from the node's files: only their mirror pods pass admission.
   const limitRanges = opts.limitRanges !== undefined && opts.limitRanges.length > 0 && !isStaticPod(parsed) ? opts.limitRanges : [];
   const defaulted = applyDefaults(parsed, model, opts.skipDefaulting === true, limitRanges);
-  const refusals = limitRanges.length === 0 ? [] : podRefusals(defaulted, limitRanges, model, (c) => (c as DefaultedContainer).setByLimitRange);
+  const refusals = limitRanges.length === 0 ? [] : podRefusals(defaulted, limitRanges, model);
   const { qosClass, source } = getPodQos(defaulted, model);
   const nodeCritical = isNodeCriticalPod(parsed);
   const ctx = { qosClass, nodeCritical, model, memoryCapacity: opts.memoryCapacity };

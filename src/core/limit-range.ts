@@ -20,6 +20,8 @@ export interface LimitRangedContainer extends AggregatedContainer {
   name: string;
   list: 'containers' | 'initContainers';
   index: number;
+  /** The requests and limits a LimitRange filled in; null when none did. */
+  setByLimitRange: SetByLimitRange | null;
 }
 
 const ONE = Quantity.parse('1');
@@ -320,13 +322,13 @@ export function podTotals(pod: LimitRangedPod, which: Which, model: KubeletModel
  * against each container and init container, its Pod item against the pod's totals. Also the
  * API server's request <= limit check (422) where a LimitRange default broke it, which comes first.
  */
-export function podRefusals(pod: LimitRangedPod, limitRanges: readonly LimitRange[], model: KubeletModel, setBy: (c: LimitRangedContainer) => SetByLimitRange | null): PodRefusal[] {
+export function podRefusals(pod: LimitRangedPod, limitRanges: readonly LimitRange[], model: KubeletModel): PodRefusal[] {
   const refusals: PodRefusal[] = [];
   const all = [...pod.containers, ...pod.initContainers];
   // ValidateResourceRequirements (pkg/apis/core/validation/validation.go) runs in the registry
   // strategy, after mutating admission: a default limit below the container's own request fails it.
   for (const c of all) {
-    const by = setBy(c);
+    const by = c.setByLimitRange;
     if (by === null) continue;
     for (const [name, request] of c.resources.requests) {
       const limit = c.resources.limits.get(name);
