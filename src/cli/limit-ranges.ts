@@ -14,7 +14,8 @@
 // thread parses them again (admissionContext): parsed LimitRanges hold Quantity instances, which
 // structured clone would turn into plain objects.
 import { UsageError } from './exit-codes.js';
-import { isNamespaceName } from '../config/load.js';
+import path from 'node:path';
+import { isNamespaceName, shownPath } from '../config/load.js';
 import { limitRangesByNamespace, parseLimitRange } from '../core/limit-range.js';
 import { SpecError } from '../core/pod.js';
 import { QuantityError } from '../core/quantity.js';
@@ -152,6 +153,16 @@ export interface LimitRangeFile {
   shown: string;
   /** "--limit-ranges" or "limitRanges" (the config's setting). */
   what: string;
+}
+
+/**
+ * The LimitRange files a command reads: --limit-ranges (paths relative to the working directory,
+ * - for standard input, once), else the config's limitRanges (absolute already).
+ */
+export function limitRangeFilesFrom(given: readonly string[] | undefined, fromConfig: readonly string[] | undefined, cwd: string): LimitRangeFile[] {
+  if (given === undefined) return (fromConfig ?? []).map((abs) => ({ path: abs, shown: shownPath(abs, cwd), what: 'limitRanges' }));
+  if (given.filter((p) => p === '-').length > 1) throw new UsageError('--limit-ranges - can be given once');
+  return given.map((p) => ({ path: p === '-' ? '-' : path.resolve(cwd, p), shown: p, what: '--limit-ranges' }));
 }
 
 export interface LimitRangeFileOptions {

@@ -21,7 +21,7 @@ import { collectInputs, objectsByFile, readInputs, readStdinInput } from '../inp
 import type { FileInput } from '../input/read.js';
 import { fileLinter } from './lint-files.js';
 import type { FileLintSettings, FileOutcome, ObjectCounts, ScanSettings } from './lint-files.js';
-import { DEFAULT_NAMESPACE, admissionContext, limitRangesIn, parseNamespace, readLimitRangeFiles } from './limit-ranges.js';
+import { DEFAULT_NAMESPACE, admissionContext, limitRangeFilesFrom, limitRangesIn, parseNamespace, readLimitRangeFiles } from './limit-ranges.js';
 import type { FoundLimitRange, LimitRangeFile } from './limit-ranges.js';
 import { countReport } from '../output/common.js';
 import { assembleJson } from '../output/json.js';
@@ -159,22 +159,9 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
   if (fix && paths.includes('-')) throw new UsageError('--fix rewrites files and cannot rewrite standard input (oomguard fix - prints a fixed copy)');
 
   const namespace = v.namespace !== undefined ? parseNamespace(v.namespace, '--namespace') : (config.namespace ?? DEFAULT_NAMESPACE);
-  let limitRangeFiles: LimitRangeFile[];
-  if (v['limit-ranges'] !== undefined) {
-    const given = v['limit-ranges'];
-    if (given.includes('-') && paths.includes('-')) throw new UsageError('--limit-ranges - and the input - cannot both read standard input');
-    if (given.filter((p) => p === '-').length > 1) throw new UsageError('--limit-ranges - can be given once');
-    limitRangeFiles = given.map((p) => (p === '-' ? { path: '-', shown: '-', what: '--limit-ranges' } : { path: path.resolve(io.cwd, p), shown: p, what: '--limit-ranges' }));
-  } else {
-    limitRangeFiles = (config.limitRanges ?? []).map((abs) => ({ path: abs, shown: shownPath(abs, io.cwd), what: 'limitRanges' }));
-  }
+  if (v['limit-ranges']?.includes('-') && paths.includes('-')) throw new UsageError('--limit-ranges - and the input - cannot both read standard input');
+  const limitRangeFiles = limitRangeFilesFrom(v['limit-ranges'], config.limitRanges, io.cwd);
   return { kubernetesVersion, gates, node, config, format, color, paths, maxFileBytes: maxBytes, fix, concurrency, namespace, limitRangeFiles };
-}
-
-/** A path as messages show it: relative to the working directory when inside it. */
-function shownPath(abs: string, cwd: string): string {
-  const rel = path.relative(cwd, abs);
-  return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel;
 }
 
 export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain'): Promise<number> {

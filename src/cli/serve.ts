@@ -19,7 +19,7 @@ import type { FeatureGates } from '../core/types.js';
 import { nodeMemoryFacts } from './command-line.js';
 import { readNodeFile } from './node-file.js';
 import type { NodeFile } from './node-file.js';
-import { DEFAULT_NAMESPACE, admissionContext, readLimitRangeFiles } from './limit-ranges.js';
+import { DEFAULT_NAMESPACE, admissionContext, limitRangeFilesFrom, readLimitRangeFiles } from './limit-ranges.js';
 import type { LimitRangeFile } from './limit-ranges.js';
 import { DEFAULT_MAX_FILE_BYTES } from './args.js';
 import type { LimitRange } from '../core/types.js';
@@ -167,12 +167,7 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
   else if (v.node !== undefined) staticNodes = { nodes: readNodeFile(path.resolve(io.cwd, v.node), 'node-file', io.cwd).nodes, source: 'node-file' };
   else if (config.node?.memory !== undefined) staticNode = nodeMemoryFacts(config.node.memory, 'node.memory', 'config');
   else if (config.node?.file !== undefined) staticNodes = { nodes: readNodeFile(config.node.file, 'config', io.cwd).nodes, source: 'config' };
-  const given = v['limit-ranges'];
-  if (given !== undefined && given.filter((p) => p === '-').length > 1) throw new UsageError('--limit-ranges - can be given once');
-  const limitRangeFiles: LimitRangeFile[] =
-    given !== undefined
-      ? given.map((p) => ({ path: p === '-' ? '-' : path.resolve(io.cwd, p), shown: p, what: '--limit-ranges' }))
-      : (config.limitRanges ?? []).map((abs) => ({ path: abs, shown: path.relative(io.cwd, abs) || abs, what: 'limitRanges' }));
+  const limitRangeFiles = limitRangeFilesFrom(v['limit-ranges'], config.limitRanges, io.cwd);
 
   return {
     host: v.host ?? '0.0.0.0',

@@ -72,7 +72,7 @@ export function emptyConfig(dir: string): LoadedConfig {
 }
 
 /** A path as shown in messages: relative to cwd when inside it, absolute otherwise. */
-function shownPath(abs: string, cwd: string): string {
+export function shownPath(abs: string, cwd: string): string {
   const rel = path.relative(cwd, abs);
   if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return abs;
   return rel;
