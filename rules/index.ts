@@ -11,6 +11,7 @@ import memoryLimitMissing from './memory-limit-missing.js';
 import memoryLimitRequestRatio from './memory-limit-request-ratio.js';
 import memoryQuantitySuspicious from './memory-quantity-suspicious.js';
 import memoryRequestMissing from './memory-request-missing.js';
+import nodeNotFound from './node-not-found.js';
 import qosClass from './qos-class.js';
 import runtimeHeapExceedsLimit from './runtime-heap-exceeds-limit.js';
 
@@ -27,6 +28,7 @@ export const rules: readonly AnyRule[] = [
   memoryLimitRequestRatio,
   memoryQuantitySuspicious,
   memoryRequestMissing,
+  nodeNotFound,
   qosClass,
   runtimeHeapExceedsLimit,
 ];

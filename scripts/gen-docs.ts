@@ -44,6 +44,10 @@ export const PLACEHOLDERS: Readonly<Record<string, string>> = {
   aNodeMemory: 'the same with its article, as spoken ("an 8Gi", "a 16Gi")',
   fitMemory: 'what a pod may use on the node: allocatable memory when known, else capacity',
   fitWhat: '`allocatable` or `capacity`: which of the two `fitMemory` is',
+  nodeName: 'the node `spec.nodeName` names',
+  judgedOn: 'the node the pod was judged on instead (the smallest it may run on)',
+  capacity: 'that node\'s memory capacity',
+  count: 'how many nodes were given',
   // Quantities.
   request: 'a memory request (after API-server defaulting), e.g. `4Gi`',
   limit: 'a memory limit, e.g. `31Gi`',

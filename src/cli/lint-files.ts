@@ -9,7 +9,8 @@
 // and let go of as files are linted.
 import { rules } from '../../rules/index.js';
 import type { FeatureGates } from '../core/types.js';
-import type { NodeFacts } from '../core/node.js';
+import { placerFor } from '../core/placement.js';
+import type { NodeChoice } from '../core/placement.js';
 import { prepareLinter, reportedObject } from '../engine/lint.js';
 import type { RuleSetting } from '../engine/lint.js';
 import type { ReportedObject } from '../engine/types.js';
@@ -26,7 +27,8 @@ import { objectJsonText } from '../output/json.js';
 export interface FileLintSettings {
   kubernetesVersion: string;
   featureGates: Partial<FeatureGates>;
-  node: NodeFacts;
+  /** One capacity, or the nodes each pod is placed on (plain data). */
+  node: NodeChoice;
   ruleSettings: ReadonlyMap<string, RuleSetting>;
   maxFileBytes: number;
   /**
@@ -72,10 +74,11 @@ export function fileLinter(settings: FileLintSettings): FileLinter {
     ruleSettings: settings.ruleSettings,
   });
   const admission = admissionContext(settings.admission);
+  const placer = placerFor(settings.node);
   const lintInput = (input: FileInput): FileOutcome => {
-    const result = linter.lint(input.objects, settings.node, admission);
+    const result = linter.lint(input.objects, placer, admission);
     const objects = result.objects.map(reportedObject);
-    const counts = countReport({ kubernetesVersion: settings.kubernetesVersion, node: settings.node, objects, errors: [] });
+    const counts = countReport({ kubernetesVersion: settings.kubernetesVersion, node: placer.all, objects, errors: [] });
     // Invalid LimitRanges are invalid input, after the file's reading and parsing errors.
     const invalid = limitRangesIn(input.objects, settings.admission.defaultNamespace).errors;
     return {

@@ -5,7 +5,7 @@ import type { Io } from './io.js';
 import { VERSION } from './version.js';
 import { rules } from '../../rules/index.js';
 import { loadConfigOption, maxFileBytes } from './args.js';
-import { nodeMemoryFacts, parseCommandLine } from './command-line.js';
+import { parseCommandLine } from './command-line.js';
 import type { LoadedConfig } from '../config/load.js';
 import {
   DEFAULT_KUBERNETES_VERSION,
@@ -15,7 +15,8 @@ import {
   resolveFeatureGates,
 } from '../core/versions.js';
 import { defaultNodeFacts } from '../core/node.js';
-import type { NodeFacts } from '../core/node.js';
+import { placerFor } from '../core/placement.js';
+import type { NodeChoice, NodePlacer } from '../core/placement.js';
 import type { FeatureGates } from '../core/types.js';
 import { collectInputs, objectsByFile, readInputs, readStdinInput } from '../input/read.js';
 import type { FileInput } from '../input/read.js';
@@ -28,7 +29,7 @@ import { assembleJson } from '../output/json.js';
 import { lintInMainThread, lintInWorkers, parseConcurrency, threadPlan } from './lint-threads.js';
 import type { Concurrency } from './lint-threads.js';
 import { lintObjects } from '../engine/lint.js';
-import { resolveNodeFromFile } from './node-file.js';
+import { NODE_FLAGS_HELP, NODE_FLAG_OPTIONS, nodeChoiceFrom } from './node-file.js';
 import type { fixUntilStable } from '../engine/rewrite.js';
 import type { InputError, ReadResult, SourceObject } from '../input/types.js';
 import type { LintReport, ReportedObject } from '../engine/types.js';
@@ -43,10 +44,7 @@ Reads YAML/JSON manifests (files, folders recursively, - for stdin), predicts ea
 class and each container's oom_score_adj as the kubelet would, and reports rule findings.
 
 Options:
-  --node-memory QUANTITY      Node memory capacity (status.capacity.memory, what the kubelet
-                              divides by; not allocatable), e.g. 16Gi
-  --node FILE                 Node or NodeList manifest (kubectl get nodes -o yaml): capacity and
-                              allocatable; several nodes are judged on the smallest
+${NODE_FLAGS_HELP}
   --kubernetes-version X.Y    Kubernetes minor to model, 1.25 to 1.37 (default ${DEFAULT_KUBERNETES_VERSION})
   --feature-gates LIST        e.g. PodLevelResources=true,SidecarContainers=false
   --namespace, -n NAME        The namespace of objects that set none, as kubectl's (default
@@ -82,7 +80,10 @@ and oom_score_adj, with what the namespace's LimitRanges fill in. Takes the same
 interface Settings {
   kubernetesVersion: string;
   gates: Partial<FeatureGates>;
-  node: NodeFacts;
+  /** One capacity, or the nodes each pod is placed on (plain data, for the worker threads). */
+  node: NodeChoice;
+  /** Places pods on `node` in this thread; `placer.all` is the report's node. */
+  placer: NodePlacer;
   config: LoadedConfig;
   format: Format;
   color: boolean;
@@ -100,8 +101,7 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
   const parsed = parseCommandLine(
     argv,
     {
-      'node-memory': { type: 'string' },
-      node: { type: 'string' },
+      ...NODE_FLAG_OPTIONS,
       'kubernetes-version': { type: 'string' },
       'feature-gates': { type: 'string' },
       config: { type: 'string' },
@@ -122,9 +122,6 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
     io.stdout(`${HELP[command]}\n`);
     return null;
   }
-  if (v['node-memory'] !== undefined && v.node !== undefined) {
-    throw new UsageError('--node-memory and --node are exclusive: give one');
-  }
   const format = (v.format ?? 'text') as Format;
   if (!FORMATS.includes(format) || (command === 'explain' && format !== 'text' && format !== 'json')) {
     throw new UsageError(`unknown --format "${v.format}" (expected ${command === 'explain' ? 'text or json' : FORMATS.join(', ')})`);
@@ -144,12 +141,7 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
     throw err;
   }
 
-  let node: NodeFacts;
-  if (v['node-memory'] !== undefined) node = nodeMemoryFacts(v['node-memory'], '--node-memory', 'flag');
-  else if (v.node !== undefined) node = resolveNodeFromFile(path.resolve(io.cwd, v.node), 'node-file', io.cwd);
-  else if (config.node?.memory !== undefined) node = nodeMemoryFacts(config.node.memory, 'node.memory', 'config');
-  else if (config.node?.file !== undefined) node = resolveNodeFromFile(config.node.file, 'config', io.cwd);
-  else node = defaultNodeFacts();
+  const node = nodeChoiceFrom(v, config, io.cwd, kubernetesVersion) ?? defaultNodeFacts();
 
   const color = v['no-color'] ? false : v.color ? true : io.color;
   const paths = parsed.positionals.length > 0 ? parsed.positionals : [];
@@ -161,7 +153,7 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
   const namespace = v.namespace !== undefined ? parseNamespace(v.namespace, '--namespace') : (config.namespace ?? DEFAULT_NAMESPACE);
   if (v['limit-ranges']?.includes('-') && paths.includes('-')) throw new UsageError('--limit-ranges - and the input - cannot both read standard input');
   const limitRangeFiles = limitRangeFilesFrom(v['limit-ranges'], config.limitRanges, io.cwd);
-  return { kubernetesVersion, gates, node, config, format, color, paths, maxFileBytes: maxBytes, fix, concurrency, namespace, limitRangeFiles };
+  return { kubernetesVersion, gates, node, placer: placerFor(node), config, format, color, paths, maxFileBytes: maxBytes, fix, concurrency, namespace, limitRangeFiles };
 }
 
 export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain'): Promise<number> {
@@ -265,7 +257,7 @@ async function lintFiles(s: Settings, fromFiles: FoundLimitRange[], io: Io): Pro
     for (const key of COUNTED) counts[key] += outcome.counts[key];
   }
   return {
-    report: { kubernetesVersion: s.kubernetesVersion, node: s.node, objects, errors: [...inputErrors, ...lintErrors] },
+    report: { kubernetesVersion: s.kubernetesVersion, node: s.placer.all, objects, errors: [...inputErrors, ...lintErrors] },
     objectsJson: s.format === 'json' ? objectsJson : null,
     counts,
   };
@@ -287,7 +279,7 @@ async function lintWithFixes(s: Settings, fromFiles: FoundLimitRange[], io: Io):
   const lintOptions = {
     kubernetesVersion: s.kubernetesVersion,
     featureGates: s.gates,
-    node: s.node,
+    node: s.placer,
     rules,
     ruleSettings: s.config.ruleSettings,
     admission: admissionContext({ defaultNamespace: s.namespace, limitRanges: [...fromFiles, ...inInputs.found] }),
@@ -297,7 +289,7 @@ async function lintWithFixes(s: Settings, fromFiles: FoundLimitRange[], io: Io):
   const result = lintObjects(objects, lintOptions);
   const report: LintReport = {
     kubernetesVersion: s.kubernetesVersion,
-    node: s.node,
+    node: s.placer.all,
     objects: result.objects,
     errors: [...inputErrors, ...result.errors],
   };

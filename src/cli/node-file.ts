@@ -8,7 +8,11 @@ import path from 'node:path';
 import { UsageError } from './exit-codes.js';
 import { NodeError, nodeFactsFromNodes } from '../core/node.js';
 import type { NodeFacts, NodeSource } from '../core/node.js';
+import { NODE_PRESET_PROVIDERS, NodePresetError, nodeFactsFromPreset, parseNodePreset } from '../core/node-presets.js';
 import { parseText } from '../input/parse.js';
+import type { NodeChoice } from '../core/placement.js';
+import type { LoadedConfig } from '../config/load.js';
+import { nodeMemoryFacts } from './command-line.js';
 
 export interface NodeFile {
   /** The Node objects, each with its JSON Pointer in its document ("" or "/items/N"). */
@@ -42,7 +46,55 @@ export function readNodeFile(file: string, source: NodeSource, cwd: string): Nod
   }
 }
 
-/** The worst-case facts of a node file (what `oomguard lint --node FILE` judges on). */
-export function resolveNodeFromFile(file: string, source: NodeSource, cwd: string): NodeFacts {
-  return readNodeFile(file, source, cwd).facts;
+/** The node flags every judging command takes (lint, explain, serve, simulate). */
+export interface NodeFlags {
+  'node-memory'?: string;
+  node?: string;
+  'node-preset'?: string;
+}
+
+/** The parseArgs options of NodeFlags. */
+export const NODE_FLAG_OPTIONS = {
+  'node-memory': { type: 'string' },
+  node: { type: 'string' },
+  'node-preset': { type: 'string' },
+} as const;
+
+/** --help lines of NodeFlags (each command adds what it does without them). */
+export const NODE_FLAGS_HELP = `\
+  --node-memory QUANTITY      Node memory capacity (status.capacity.memory, what the kubelet
+                              divides by; not allocatable), e.g. 16Gi
+  --node FILE                 Node or NodeList manifest (kubectl get nodes -o yaml): capacity and
+                              allocatable; each pod is judged on its node (spec.nodeName, else
+                              the smallest its nodeSelector and node affinity allow, else the
+                              smallest)
+  --node-preset P:MEM[:PODS]  A cloud node: ${NODE_PRESET_PROVIDERS.map((p) => p.provider).join(', ')} with its memory and max pods,
+                              e.g. gke:16Gi or eks:16Gi:58; allocatable from the provider's
+                              published reservations (docs/node-presets.md)`;
+
+/** A preset as given (`what` names the flag or setting). Throws UsageError. */
+export function nodePresetFacts(text: string, what: string, kubernetesVersion: string): NodeFacts {
+  try {
+    return nodeFactsFromPreset(parseNodePreset(text, kubernetesVersion));
+  } catch (err) {
+    if (err instanceof NodePresetError) throw new UsageError(`${what}: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * The node to judge on, from the flags, else the config's node: one capacity, or Node objects
+ * each pod is placed on (core/placement.ts). Null when neither says (the caller's default: 16Gi,
+ * or the cluster's nodes for serve). Throws UsageError.
+ */
+export function nodeChoiceFrom(flags: NodeFlags, config: Pick<LoadedConfig, 'node'>, cwd: string, kubernetesVersion: string): NodeChoice | null {
+  const given = (['node-memory', 'node', 'node-preset'] as const).filter((f) => flags[f] !== undefined);
+  if (given.length > 1) throw new UsageError(`${given.map((f) => `--${f}`).join(' and ')} are exclusive: give one`);
+  if (flags['node-memory'] !== undefined) return nodeMemoryFacts(flags['node-memory'], '--node-memory', 'flag');
+  if (flags.node !== undefined) return { nodes: readNodeFile(path.resolve(cwd, flags.node), 'node-file', cwd).nodes, source: 'node-file' };
+  if (flags['node-preset'] !== undefined) return nodePresetFacts(flags['node-preset'], '--node-preset', kubernetesVersion);
+  if (config.node?.memory !== undefined) return nodeMemoryFacts(String(config.node.memory), 'node.memory', 'config');
+  if (config.node?.file !== undefined) return { nodes: readNodeFile(config.node.file, 'config', cwd).nodes, source: 'config' };
+  if (config.node?.preset !== undefined) return nodePresetFacts(config.node.preset, 'node.preset', kubernetesVersion);
+  return null;
 }

@@ -14,11 +14,9 @@ import {
   resolveFeatureGates,
 } from '../core/versions.js';
 import { DEFAULT_NODE_MEMORY } from '../core/node.js';
-import type { NodeFacts, NodeSource } from '../core/node.js';
+import type { NodeChoice } from '../core/placement.js';
 import type { FeatureGates } from '../core/types.js';
-import { nodeMemoryFacts } from './command-line.js';
-import { readNodeFile } from './node-file.js';
-import type { NodeFile } from './node-file.js';
+import { NODE_FLAG_OPTIONS, nodeChoiceFrom } from './node-file.js';
 import { DEFAULT_NAMESPACE, admissionContext, limitRangeFilesFrom, readLimitRangeFiles } from './limit-ranges.js';
 import type { LimitRangeFile } from './limit-ranges.js';
 import { DEFAULT_MAX_FILE_BYTES } from './args.js';
@@ -53,10 +51,13 @@ Options:
   --node FILE                 Judge on these nodes instead of reading the cluster's: a Node or
                               NodeList manifest (kubectl get nodes -o yaml); each pod on the node
                               it is bound or selected to, else on the smallest
+  --node-preset P:MEM[:PODS]  Judge every pod on one cloud node instead of reading the cluster's:
+                              gke, eks or aks with its memory and max pods, e.g. gke:16Gi
+                              (docs/node-presets.md)
   --limit-ranges FILE         Apply these LimitRanges instead of the cluster's: LimitRange objects
                               or a List (kubectl get limitranges -A -o yaml); may be given more
                               than once (default: the config's limitRanges, else the cluster's
-                              when nodes are read, none with --node-memory or --node)
+                              when nodes are read, none with --node-memory, --node or --node-preset)
   --kubeconfig FILE           Kubeconfig for reading nodes and LimitRanges (default: KUBECONFIG,
                               ~/.kube/config, then the in-cluster service account)
   --kubernetes-version X.Y    Kubernetes minor to model, 1.25 to 1.37 (default ${DEFAULT_KUBERNETES_VERSION})
@@ -78,10 +79,11 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
 }
 
 export interface ServeSettings extends Omit<ServeOptions, 'nodes' | 'limitRanges'> {
-  /** One capacity for every pod (--node-memory, node.memory), or null. */
-  staticNode: NodeFacts | null;
-  /** Fixed Node objects (--node FILE, node.file), or null. Both null: read the cluster. */
-  staticNodes: { nodes: NodeFile['nodes']; source: NodeSource } | null;
+  /**
+   * One capacity for every pod (--node-memory, node.memory) or fixed Node objects (--node FILE,
+   * node.file); null: read the cluster's nodes.
+   */
+  staticNodes: NodeChoice | null;
   /** --limit-ranges FILE..., else the config's limitRanges; none: the cluster's with a cluster node view, else none. */
   limitRangeFiles: LimitRangeFile[];
   /** The namespace of LimitRanges in those files that name none (the config's namespace, else "default"). */
@@ -107,8 +109,7 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
         mode: { type: 'string' },
         mutate: { type: 'string' },
         'failure-policy': { type: 'string' },
-        'node-memory': { type: 'string' },
-        node: { type: 'string' },
+        ...NODE_FLAG_OPTIONS,
         'limit-ranges': { type: 'string', multiple: true },
         kubeconfig: { type: 'string' },
         'kubernetes-version': { type: 'string' },
@@ -126,9 +127,6 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
   if (v.help) {
     io.stdout(`${SERVE_HELP}\n`);
     return null;
-  }
-  if (v['node-memory'] !== undefined && v.node !== undefined) {
-    throw new UsageError('--node-memory and --node are exclusive: give one');
   }
   if (v['tls-cert'] === undefined || v['tls-key'] === undefined) {
     throw new UsageError('--tls-cert and --tls-key are required: the API server only calls webhooks over HTTPS (see certs/ or cert-manager)');
@@ -160,13 +158,8 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
     if (err instanceof VersionError) throw new UsageError(err.message);
     throw err;
   }
-  // Flags win over the config, as for lint.
-  let staticNode: NodeFacts | null = null;
-  let staticNodes: ServeSettings['staticNodes'] = null;
-  if (v['node-memory'] !== undefined) staticNode = nodeMemoryFacts(v['node-memory'], '--node-memory', 'flag');
-  else if (v.node !== undefined) staticNodes = { nodes: readNodeFile(path.resolve(io.cwd, v.node), 'node-file', io.cwd).nodes, source: 'node-file' };
-  else if (config.node?.memory !== undefined) staticNode = nodeMemoryFacts(config.node.memory, 'node.memory', 'config');
-  else if (config.node?.file !== undefined) staticNodes = { nodes: readNodeFile(config.node.file, 'config', io.cwd).nodes, source: 'config' };
+  // Flags win over the config, as for lint; neither: the cluster's nodes.
+  const staticNodes = nodeChoiceFrom(v, config, io.cwd, kubernetesVersion);
   const limitRangeFiles = limitRangeFilesFrom(v['limit-ranges'], config.limitRanges, io.cwd);
 
   return {
@@ -181,7 +174,6 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
     featureGates,
     rules,
     ruleSettings: config.ruleSettings,
-    staticNode,
     staticNodes,
     limitRangeFiles,
     namespace: config.namespace ?? DEFAULT_NAMESPACE,
@@ -206,7 +198,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   const s = serveSettings(argv, io);
   if (s === null) return EXIT_OK;
   const staticLimitRanges = await readServeLimitRanges(s, io);
-  const [{ startServer }, { StaticNodeView, NodeListView, ClusterNodeView }, { StaticLimitRangeView, ClusterLimitRangeView }, { WebhookMetrics }, { openLogDestination, closeLogDestination }] =
+  const [{ startServer }, { StaticNodeView, ClusterNodeView }, { StaticLimitRangeView, ClusterLimitRangeView }, { WebhookMetrics }, { openLogDestination, closeLogDestination }] =
     await Promise.all([
       import('../webhook/serve.js'),
       import('../webhook/plugins/node-cache.js'),
@@ -217,13 +209,8 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   const metrics = new WebhookMetrics({ defaultMetrics: true });
   // The cluster views get fastify's logger when the app starts them (build-server.ts). The
   // cluster is read only without a static node view: --node-memory or --node means no cluster.
-  const fromCluster = s.staticNode === null && s.staticNodes === null;
-  const nodes =
-    s.staticNode !== null
-      ? new StaticNodeView(s.staticNode)
-      : s.staticNodes !== null
-        ? new NodeListView(s.staticNodes.nodes, s.staticNodes.source)
-        : new ClusterNodeView({ kubeconfig: s.kubeconfig, metrics });
+  const fromCluster = s.staticNodes === null;
+  const nodes = s.staticNodes !== null ? new StaticNodeView(s.staticNodes) : new ClusterNodeView({ kubeconfig: s.kubeconfig, metrics });
   const limitRanges =
     staticLimitRanges !== null
       ? new StaticLimitRangeView(staticLimitRanges, 'file')

@@ -45,6 +45,8 @@ export interface LoadedConfig {
     memory?: string;
     /** Absolute path of a Node/NodeList manifest (resolved relative to `dir`; not checked to exist). */
     file?: string;
+    /** A provider preset as written, e.g. "gke:16Gi" (core/node-presets.ts; checked where used). */
+    preset?: string;
   };
   /** The namespace of objects that set none (validated: a namespace name). */
   namespace?: string;
@@ -181,7 +183,7 @@ export function parseConfig(
   const doc = data as {
     kubernetesVersion?: string;
     featureGates?: Record<string, boolean> | null;
-    node?: { memory?: string | number; file?: string } | null;
+    node?: { memory?: string | number; file?: string; preset?: string } | null;
     namespace?: string;
     limitRanges?: string | string[] | null;
     rules?: Record<string, unknown> | null;
@@ -206,9 +208,9 @@ export function parseConfig(
   }
 
   if (doc.node != null) {
-    const { memory, file: nodeFile } = doc.node;
-    if (memory !== undefined && nodeFile !== undefined) {
-      return fail('node', 'give memory or file, not both');
+    const { memory, file: nodeFile, preset } = doc.node;
+    if ([memory, nodeFile, preset].filter((x) => x !== undefined).length > 1) {
+      return fail('node', 'give one of memory, file or preset');
     }
     config.node = {};
     if (memory !== undefined) {
@@ -223,6 +225,8 @@ export function parseConfig(
       config.node.memory = String(memory);
     }
     if (nodeFile !== undefined) config.node.file = path.resolve(dir, nodeFile);
+    // Checked against the Kubernetes version where it is used (AKS's formula depends on it).
+    if (preset !== undefined) config.node.preset = preset;
   }
 
   if (doc.namespace !== undefined) {

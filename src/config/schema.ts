@@ -60,10 +60,11 @@ export function buildConfigSchema(rules: readonly AnyRule[]): JSONSchema {
       },
       node: {
         type: ['object', 'null'],
-        description: 'The node to judge against: memory capacity, or a Node/NodeList manifest (not both).',
+        description: 'The node to judge against: memory capacity, a Node/NodeList manifest, or a cloud provider preset (one of them).',
         properties: {
           memory: { type: ['string', 'number'], description: 'Node memory capacity, e.g. 16Gi.' },
           file: { type: 'string', minLength: 1, description: 'Node or NodeList manifest, relative to the config file.' },
+          preset: { type: 'string', minLength: 1, description: 'A cloud node preset, PROVIDER:MEMORY[:MAXPODS] with PROVIDER gke, eks or aks, e.g. gke:16Gi (docs/node-presets.md).' },
         },
         additionalProperties: false,
       },

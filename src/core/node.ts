@@ -3,8 +3,24 @@
 // machineInfo.MemoryCapacity), not by allocatable. Allocatable only matters for fit.
 import { Quantity, QuantityError } from './quantity.js';
 
-/** Where the node facts came from: a flag, a Node manifest, the config file, the default or the cluster. */
-export type NodeSource = 'flag' | 'node-file' | 'config' | 'default' | 'cluster';
+/** Where the node facts came from: a flag, a Node manifest, the config file, the default, the cluster or a provider preset. */
+export type NodeSource = 'flag' | 'node-file' | 'config' | 'default' | 'cluster' | 'preset';
+
+/**
+ * What the node holds back from pods, when known (a provider preset, core/node-presets.ts):
+ * allocatable = capacity − kubeReserved − systemReserved − evictionHard (semantics.md §4.2).
+ */
+export interface NodeReservations {
+  kubeReserved: bigint;
+  systemReserved: bigint;
+  /** The hard eviction threshold, memory.available. */
+  evictionHard: bigint;
+  /** How they were computed, with this node's numbers, and where the formula is published. */
+  formula: string;
+  source: string;
+  /** The preset as written, e.g. "gke:16Gi". */
+  preset: string;
+}
 
 export interface NodeFacts {
   /** Capacity used for oom_score_adj: the smallest across the nodes considered (worst case). */
@@ -17,6 +33,8 @@ export interface NodeFacts {
   /** Range across several nodes; equal bounds for one. */
   capacityRange: { min: bigint; max: bigint };
   allocatableRange: { min: bigint; max: bigint } | null;
+  /** Known reservations (a preset); absent otherwise. */
+  reservations?: NodeReservations;
 }
 
 /** 16Gi: a common worker size (4 vCPU / 16 GiB). Stated in every report when used. */

@@ -8,6 +8,8 @@ import { QuantityError } from '../core/quantity.js';
 import { resolveFeatureGates } from '../core/versions.js';
 import type { FeatureGates, LimitRange } from '../core/types.js';
 import type { NodeFacts } from '../core/node.js';
+import { fixedPlacement, placerOf } from '../core/placement.js';
+import type { NodePlacer, Placement } from '../core/placement.js';
 import type { SourceObject, InputError } from '../input/types.js';
 import { compileMessage, formatMessage, nodeWording } from '../../rules/define-rule.js';
 import type { MessageFormatter, RuleContext } from '../../rules/define-rule.js';
@@ -17,7 +19,7 @@ import { locatePod } from './extract-workloads.js';
 import type { PodLocation } from './extract-workloads.js';
 import { pointerToField } from './pointer.js';
 import { isSuppressed, suppressedRules } from './suppress.js';
-import type { Finding, ObjectReport, ReportedObject, Severity, SeverityOrOff, SourceRef, Workload } from './types.js';
+import type { Finding, ObjectReport, ReportedPlacement, ReportedObject, Severity, SeverityOrOff, SourceRef, Workload } from './types.js';
 
 export interface RuleSetting {
   severity: SeverityOrOff;
@@ -48,7 +50,8 @@ export interface AdmissionContext {
 export const NO_ADMISSION: AdmissionContext = { defaultNamespace: 'default', limitRanges: new Map() };
 
 export interface LintOptions extends LinterSettings {
-  node: NodeFacts;
+  /** One capacity for every pod, or the nodes each pod is placed on (core/placement.ts). */
+  node: NodeFacts | NodePlacer;
   admission?: AdmissionContext;
 }
 
@@ -81,13 +84,17 @@ export interface LintOne {
 export interface Linter {
   readonly kubernetesVersion: string;
   readonly gates: FeatureGates;
-  /** Node facts vary per call (the webhook judges each pod on its own node). */
-  lint(objects: readonly SourceObject[], node: NodeFacts, admission?: AdmissionContext): LintResult;
   /**
-   * One object; `located` is locatePod(source.object) when the caller already has it, and
-   * `limitRanges` those of the object's namespace (the webhook knows it from the request).
+   * Each pod is judged on the node it is placed on (core/placement.ts: nodeName, selectors, else
+   * the smallest node); facts alone judge every pod on that one capacity.
    */
-  lintOne(source: SourceObject, node: NodeFacts, located?: PodLocation | null, limitRanges?: readonly LimitRange[]): LintOne;
+  lint(objects: readonly SourceObject[], nodes: NodeFacts | NodePlacer, admission?: AdmissionContext): LintResult;
+  /**
+   * One object, judged on `node` (facts, or the caller's own placement of its pod); `located` is
+   * locatePod(source.object) when the caller already has it, and `limitRanges` those of the
+   * object's namespace (the webhook knows it from the request).
+   */
+  lintOne(source: SourceObject, node: NodeFacts | Placement, located?: PodLocation | null, limitRanges?: readonly LimitRange[]): LintOne;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
@@ -142,7 +149,7 @@ export function prepareLinter(settings: LinterSettings): Linter {
   function lintObject(
     source: SourceObject,
     index: number,
-    node: NodeFacts,
+    placement: Placement,
     located: PodLocation | null,
     limitRanges: readonly LimitRange[],
     errors: InputError[],
@@ -151,6 +158,7 @@ export function prepareLinter(settings: LinterSettings): Linter {
     const report = reportFor(source);
     if (located === null) return report;
 
+    const node = placement.facts;
     let workload: Workload;
     try {
       const analysis = analyzePod(located.pod, { version: kubernetesVersion, gates, memoryCapacity: node.memoryCapacity, limitRanges });
@@ -164,6 +172,7 @@ export function prepareLinter(settings: LinterSettings): Linter {
         pod: located.pod,
         defaultedPod: defaultedPodObject(located.pod, analysis),
         analysis: analysis.result,
+        placement,
       };
     } catch (err) {
       if (err instanceof QuantityError || err instanceof SpecError) {
@@ -220,21 +229,24 @@ export function prepareLinter(settings: LinterSettings): Linter {
   return {
     kubernetesVersion,
     gates,
-    lint(objects, node, admission = NO_ADMISSION) {
+    lint(objects, nodes, admission = NO_ADMISSION) {
+      const placer = placerOf(nodes);
       const reports: ObjectReport[] = [];
       const errors: InputError[] = [];
       const ruleCrashes: RuleCrash[] = [];
       for (const source of objects) {
         const located = locatePod(source.object);
         const limitRanges = located === null || admission.limitRanges.size === 0 ? NONE : limitRangesOf(source.object, admission);
-        reports.push(lintObject(source, reports.length, node, located, limitRanges, errors, ruleCrashes));
+        const placement = located === null ? null : placer.place(located.pod);
+        reports.push(lintObject(source, reports.length, placement ?? fixedPlacement(placer.all), located, limitRanges, errors, ruleCrashes));
       }
       return { objects: reports, errors, ruleCrashes };
     },
     lintOne(source, node, located, limitRanges = NONE) {
       const errors: InputError[] = [];
       const ruleCrashes: RuleCrash[] = [];
-      const report = lintObject(source, 0, node, located === undefined ? locatePod(source.object) : located, limitRanges, errors, ruleCrashes);
+      const placement = 'facts' in node ? node : fixedPlacement(node);
+      const report = lintObject(source, 0, placement, located === undefined ? locatePod(source.object) : located, limitRanges, errors, ruleCrashes);
       return { report, errors, ruleCrashes };
     },
   };
@@ -251,6 +263,11 @@ export function limitRangesOf(object: Record<string, unknown>, admission: Admiss
   const metadata = object.metadata as { namespace?: unknown } | null | undefined;
   const ns = typeof metadata?.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : admission.defaultNamespace;
   return admission.limitRanges.get(ns) ?? NONE;
+}
+
+/** What reports keep of a placement: not its facts object (cheap to keep and to send between threads). */
+export function reportedPlacement(p: Placement): ReportedPlacement {
+  return { basis: p.basis, node: p.node, candidates: p.candidates, unknownNodeName: p.unknownNodeName, noNodeMatches: p.noNodeMatches, facts: { memoryCapacity: p.facts.memoryCapacity } };
 }
 
 export function lintObjects(objects: readonly SourceObject[], opts: LintOptions): LintResult {
@@ -275,7 +292,7 @@ export function reportedObject(report: ObjectReport): ReportedObject {
   };
   const w = report.workload;
   if (w !== undefined) {
-    out.workload = { source, apiVersion: w.apiVersion, kind: w.kind, name: w.name, namespace: w.namespace, analysis: w.analysis };
+    out.workload = { source, apiVersion: w.apiVersion, kind: w.kind, name: w.name, namespace: w.namespace, analysis: w.analysis, placement: reportedPlacement(w.placement) };
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // Types shared by the engine, the rules and the output adapters.
 import type { PodLike, PodResult, QosClass, ContainerType } from '../core/types.js';
 import type { NodeFacts } from '../core/node.js';
+import type { Placement } from '../core/placement.js';
 import type { SourceObject, InputError } from '../input/types.js';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -25,7 +26,12 @@ export interface Workload {
   /** The pod after API-server defaulting and the namespace's LimitRanges, as the kubelet will see it. */
   defaultedPod: PodLike;
   analysis: PodResult;
+  /** The node the pod was judged on, and how it was chosen (core/placement.ts). */
+  placement: Placement;
 }
+
+/** What reports show of a placement (a Placement is one): only the capacity of its facts. */
+export type ReportedPlacement = Omit<Placement, 'facts'> & { facts: Pick<NodeFacts, 'memoryCapacity'> };
 
 export interface Finding {
   rule: string;
@@ -67,6 +73,7 @@ export interface ReportedWorkload {
   name: string;
   namespace: string | null;
   analysis: PodResult;
+  placement: ReportedPlacement;
 }
 
 /** What reports show of an object (an ObjectReport is one): see reportedObject in lint.ts. */

@@ -15,7 +15,6 @@
 // containers and sidecars first). Column widths are shared by all tables so that they line up.
 // Objects that hold no pod are not listed. Input errors follow the tables.
 import { formatBytes } from '../core/quantity.js';
-import type { NodeFacts } from '../core/node.js';
 import type { ContainerResult } from '../core/types.js';
 import type { LintReport, ReportedWorkload } from '../engine/types.js';
 import { objectLabel, oneLine, padEnd, padStart, palette, plural } from './common.js';
@@ -41,8 +40,8 @@ function firstKilled(containers: ContainerResult[]): ContainerResult {
   return containers.reduce((worst, c) => (c.oomScoreAdj > worst.oomScoreAdj ? c : worst));
 }
 
-/** One sentence explaining the workload's highest oom_score_adj. */
-export function explainNote(w: ReportedWorkload, node: NodeFacts): string {
+/** One sentence explaining the workload's highest oom_score_adj (on the node it was judged on). */
+export function explainNote(w: ReportedWorkload): string {
   const a = w.analysis;
   const g = a.guaranteedOomScoreAdj;
   const fromStatus = a.qosSource === 'status' ? ' (QoS class taken from status.qosClass)' : '';
@@ -62,7 +61,7 @@ export function explainNote(w: ReportedWorkload, node: NodeFacts): string {
 
   // Burstable.
   const c = firstKilled(a.containers);
-  const cap = node.memoryCapacity;
+  const cap = w.placement.facts.memoryCapacity;
   const floor = 1000 + g;
   const who = oneLine(c.name);
   if (a.podLevelResources && a.podMemoryRequest !== null) {
@@ -144,6 +143,25 @@ export function limitRangeLines(w: ReportedWorkload): string[] {
   return lines;
 }
 
+/** Which of the given nodes the pod was judged on, and why; none when only a capacity was given. */
+export function placementLine(w: ReportedWorkload): string | null {
+  const p = w.placement;
+  if (p.basis === 'capacity' || p.node === null) return null;
+  const on = `node ${p.node} (${formatBytes(p.facts.memoryCapacity)})`;
+  const unknown = p.unknownNodeName === null ? '' : `spec.nodeName ${p.unknownNodeName} is not among the given nodes, so `;
+  switch (p.basis) {
+    case 'nodeName':
+      return `Judged on ${on}: spec.nodeName.`;
+    case 'selector':
+      return p.candidates === 1
+        ? `Judged on ${on}: ${unknown}the only node its nodeSelector and node affinity allow.`
+        : `Judged on ${on}: ${unknown}the smallest of the ${p.candidates} nodes its nodeSelector and node affinity allow.`;
+    default:
+      if (p.noNodeMatches) return `Judged on ${on}, the smallest node: ${unknown}its nodeSelector and node affinity match no given node (it would stay Pending).`;
+      return `Judged on ${on}: ${unknown === '' ? '' : `${unknown}it is judged as unplaced on `}the smallest of the ${p.candidates} nodes it may run on.`;
+  }
+}
+
 function workloadHeading(w: ReportedWorkload): string {
   const item = w.source.itemPointer === '' ? '' : `, ${w.source.itemPointer}`;
   return `${objectLabel(w)} (${w.source.file}, line ${w.source.line}${item})`;
@@ -172,7 +190,9 @@ export function formatExplain(report: LintReport, opts: ExplainOptions): string 
               a.qosClass,
               String(c.oomScoreAdj),
             ]);
-      return { heading: oneLine(workloadHeading(w)), rows, note: oneLine(explainNote(w, report.node)), limitRanges: limitRangeLines(w).map(oneLine) };
+      const placement = placementLine(w);
+      const notes = [...(placement === null ? [] : [placement]), ...limitRangeLines(w)];
+      return { heading: oneLine(workloadHeading(w)), rows, note: oneLine(explainNote(w)), limitRanges: notes.map(oneLine) };
     });
     const widths = HEADERS.map((h, i) => Math.max(h.length, ...blocks.flatMap((b) => b.rows.map((r) => [...r[i]].length))));
     const render = (cells: readonly string[]) =>

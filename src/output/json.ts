@@ -6,9 +6,12 @@
 //   schemaVersion      1
 //   kubernetesVersion  "1.34"
 //   node               { memoryCapacity, source, memoryAllocatable, nodeNames, capacityRange: {min, max},
-//                        allocatableRange: {min, max} | null }
+//                        allocatableRange: {min, max} | null, reservations? }
+//       reservations   { preset, kubeReserved, systemReserved, evictionHard, formula, source }
+//                      (only with --node-preset: the provider's published formula)
 //   objects[]          { file, document, line, itemPointer?, apiVersion, kind, namespace, name,
-//                        qosClass?, containers?, findings[] }
+//                        node?, qosClass?, containers?, findings[] }
+//       node           { name, basis, candidates, memoryCapacity, unknownNodeName?, noNodeMatches? }
 //       containers[]   { name, type, memoryRequest, memoryLimit, oomScoreAdj, setByLimitRange? }
 //       findings[]     { rule, severity, container?, path, line, message, messageId, fix? }
 //   errors[]           { file, document, line, message }       (input errors)
@@ -23,6 +26,12 @@
 // - `namespace` is `null` when the object has none. `document` is 0-based; `line` is 1-based.
 // - Objects that hold no pod have no `qosClass` and no `containers` keys.
 // - `containers` follow the kubelet's order: init containers (and sidecars) first, then regular ones.
+// - `node` (the node a workload's pod was judged on, core/placement.ts) is present only when Node
+//   objects were given (--node, the config's node.file): `basis` is "nodeName" (spec.nodeName),
+//   "selector" (the smallest of the `candidates` its nodeSelector and required node affinity
+//   allow) or "all" (the smallest node); `unknownNodeName` when spec.nodeName names no given node,
+//   `noNodeMatches` when its selectors match none. With one capacity (--node-memory, a preset, the
+//   default) every pod is judged on the report's `node`.
 // - `setByLimitRange` is present only on a container some of whose requests or limits a LimitRange
 //   filled in: { requests: { <resource>: "namespace/name" }, limits: { ... } } (the values above
 //   already include them).
@@ -30,9 +39,9 @@
 //   error finding and one input error, and summary.errors 1). Input errors are counted in
 //   summary.inputErrors. So: exit code 1 ⇔ summary.errors > 0; exit code 2 ⇔ summary.inputErrors > 0
 //   (or bad usage).
-import type { LintReport, ReportedObject, Finding } from '../engine/types.js';
+import type { LintReport, ReportedObject, ReportedPlacement, Finding } from '../engine/types.js';
 import type { InputError } from '../input/types.js';
-import type { NodeFacts } from '../core/node.js';
+import type { NodeFacts, NodeReservations } from '../core/node.js';
 import { bigintToJson, countReport } from './common.js';
 import type { ReportCounts } from './common.js';
 
@@ -53,6 +62,18 @@ function nodeJson(node: NodeFacts): Json {
       node.allocatableRange === null
         ? null
         : { min: bigintToJson(node.allocatableRange.min), max: bigintToJson(node.allocatableRange.max) },
+    ...(node.reservations === undefined ? {} : { reservations: reservationsJson(node.reservations) }),
+  };
+}
+
+function reservationsJson(r: NodeReservations): Json {
+  return {
+    preset: r.preset,
+    kubeReserved: bigintToJson(r.kubeReserved),
+    systemReserved: bigintToJson(r.systemReserved),
+    evictionHard: bigintToJson(r.evictionHard),
+    formula: r.formula,
+    source: r.source,
   };
 }
 
@@ -79,6 +100,8 @@ function objectJson(o: ReportedObject): Json {
   out.namespace = o.namespace;
   out.name = o.name;
   if (o.workload !== undefined) {
+    const placement = o.workload.placement;
+    if (placement.basis !== 'capacity') out.node = placementJson(placement);
     const a = o.workload.analysis;
     out.qosClass = a.qosClass;
     out.containers = a.containers.map((c) => {
@@ -94,6 +117,13 @@ function objectJson(o: ReportedObject): Json {
     });
   }
   out.findings = o.findings.map(findingJson);
+  return out;
+}
+
+function placementJson(p: ReportedPlacement): Json {
+  const out: { [k: string]: Json } = { name: p.node, basis: p.basis, candidates: p.candidates, memoryCapacity: bigintToJson(p.facts.memoryCapacity) };
+  if (p.unknownNodeName !== null) out.unknownNodeName = p.unknownNodeName;
+  if (p.noNodeMatches) out.noNodeMatches = true;
   return out;
 }
 

@@ -161,6 +161,88 @@ t.test('--node with a NodeList: judged on the smallest node, range reported', as
   t.match(text.stdout, /2 nodes|Nodes: 2/);
 });
 
+t.test('--node: each pod judged on its own node (nodeName, selectors), else the smallest', async (t) => {
+  const node = (name: string, memory: string, pool: string) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { pool } }, status: { capacity: { memory }, allocatable: { memory } } });
+  const pod = (name: string, spec: Record<string, unknown>) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: { ...spec, containers: [{ name: 'app', image: 'app:1', resources: { requests: { memory: '1Gi' }, limits: { memory: '2Gi' } } }] },
+  });
+  const dir = t.testdir({
+    'nodes.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [node('big-1', '64Gi', 'big'), node('small-1', '4Gi', 'small')] }),
+    'pods.json': JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [pod('bound', { nodeName: 'big-1' }), pod('selected', { nodeSelector: { pool: 'big' } }), pod('free', {}), pod('lost', { nodeName: 'gone-3' })],
+    }),
+  });
+  const args = ['--node', path.join(dir, 'nodes.json'), path.join(dir, 'pods.json')];
+  const r = oomguard(['explain', ...args, '--format', 'json']);
+  t.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  const adj = (i: number) => out.objects[i].containers[0].oomScoreAdj;
+  // 1000 - 1000*1Gi/64Gi = 1000 - 15 (Go integer division) = 985; on the 4Gi node 1000 - 250 = 750.
+  t.equal(adj(0), 985, 'nodeName: the 64Gi node');
+  t.same(out.objects[0].node, { name: 'big-1', basis: 'nodeName', candidates: 1, memoryCapacity: 64 * 1024 ** 3 });
+  t.equal(adj(1), 985, 'nodeSelector: the only matching node');
+  t.equal(out.objects[1].node.basis, 'selector');
+  t.equal(adj(2), 750, 'unconstrained: the smallest node');
+  t.same(out.objects[2].node, { name: 'small-1', basis: 'all', candidates: 2, memoryCapacity: 4 * 1024 ** 3 });
+  t.equal(adj(3), 750, 'unknown nodeName: judged as unplaced');
+  t.equal(out.objects[3].node.unknownNodeName, 'gone-3');
+  t.equal(out.node.memoryCapacity, 4 * 1024 ** 3, 'the report states the worst case');
+
+  const text = oomguard(['explain', ...args]);
+  t.match(text.stdout, /Judged on node big-1 \(64Gi\): spec\.nodeName\./);
+  t.match(text.stdout, /985 = 1000 − 1000 × 1Gi \/ 64Gi/);
+  t.match(text.stdout, /spec\.nodeName gone-3 is not among the given nodes/);
+  const lint = oomguard(['lint', ...args]);
+  t.match(lint.stdout, /spec\.nodeName "gone-3" is not among the given nodes/);
+  t.match(lint.stdout, /node-not-found/);
+  for (const concurrency of ['2']) {
+    const threaded = oomguard(['explain', ...args, '--format', 'json', '--concurrency', concurrency]);
+    t.equal(threaded.stdout, r.stdout, `--concurrency ${concurrency}: the same report`);
+  }
+});
+
+t.test('--node-preset: a cloud node, its allocatable from the provider formula, stated in the report', async (t) => {
+  const r = oomguard(['lint', prometheusFile, '--node-preset', 'eks:16Gi:58', '--format', 'json']);
+  t.equal(r.code, 1, r.stderr);
+  const out = JSON.parse(r.stdout);
+  t.equal(out.node.source, 'preset');
+  t.equal(out.node.memoryCapacity, 16 * 1024 ** 3);
+  // EKS: kube-reserved 11Mi × 58 + 255Mi = 893Mi; eviction 100Mi; allocatable 16384 − 893 − 100 = 15391Mi.
+  t.equal(out.node.reservations.kubeReserved, 893 * 1024 ** 2);
+  t.equal(out.node.reservations.evictionHard, 100 * 1024 ** 2);
+  t.equal(out.node.memoryAllocatable, 15391 * 1024 ** 2);
+  t.equal(out.node.reservations.preset, 'eks:16Gi:58');
+  t.match(out.node.reservations.source, /amazon-eks-ami/);
+  const text = oomguard(['explain', prometheusFile, '--node-preset', 'gke:16Gi']);
+  t.equal(text.code, 0, text.stderr);
+  t.match(text.stdout, /Modelled Kubernetes 1\.\d+ on a node with 16Gi memory, \d+Mi allocatable \(--node-preset gke:16Gi: kube-reserved = .*cloud\.google\.com/);
+
+  const bad = oomguard(['lint', prometheusFile, '--node-preset', 'ibm:16Gi']);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /^oomguard: --node-preset: invalid node preset "ibm:16Gi": .*\n$/);
+  const both = oomguard(['lint', prometheusFile, '--node-preset', 'gke:16Gi', '--node-memory', '8Gi']);
+  t.equal(both.code, 2);
+  t.match(both.stderr, /--node-memory and --node-preset are exclusive/);
+
+  const dir = t.testdir({
+    aks: { '.oomguard.yaml': 'node:\n  preset: aks:8Gi:30\nkubernetesVersion: "1.31"\n' },
+    both: { '.oomguard.yaml': 'node:\n  preset: gke:16Gi\n  memory: 8Gi\n' },
+  });
+  const fromConfig = oomguard(['lint', prometheusFile, '--format', 'json', '--config', path.join(dir, 'aks', '.oomguard.yaml')]);
+  const cfg = JSON.parse(fromConfig.stdout);
+  // AKS >= 1.29: min(20Mi × 30 + 50Mi, 25% of 8Gi) = 650Mi; eviction 100Mi.
+  t.equal(cfg.node.reservations.kubeReserved, 650 * 1024 ** 2);
+  t.equal(cfg.node.memoryAllocatable, (8192 - 650 - 100) * 1024 ** 2);
+  const conflict = oomguard(['lint', prometheusFile, '--config', path.join(dir, 'both', '.oomguard.yaml')]);
+  t.equal(conflict.code, 2);
+  t.match(conflict.stderr, /node.*give one of memory, file or preset/);
+});
+
 t.test('explain prints the per-container table', async (t) => {
   const r = oomguard(['explain', 'examples/prometheus.yaml', '--node-memory', '8Gi']);
   t.equal(r.code, 0, r.stderr);

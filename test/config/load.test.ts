@@ -244,11 +244,11 @@ t.test('each error is one line naming file, field and problem', async (t) => {
     ['featureGates:\n  PodLevelResources: "true"\n', 'featureGates.PodLevelResources: must be true or false (got "true")'],
     ['featureGates: [PodLevelResources]\n', 'featureGates: must be a mapping (got a list)'],
     // node
-    ['node:\n  memory: 16Gi\n  file: nodes.yaml\n', 'node: give memory or file, not both'],
+    ['node:\n  memory: 16Gi\n  file: nodes.yaml\n', 'node: give one of memory, file or preset'],
     ['node:\n  memory: 0\n', 'node.memory: must be positive (got 0)'],
     ['node:\n  memory: 16GB\n', /^node\.memory: invalid quantity "?16GB"?/.source],
     ['node:\n  memory: [16Gi]\n', 'node.memory: must be a string or a number (got a list)'],
-    ['node:\n  cpu: 4\n', 'node: unknown field "cpu" (expected memory, file)'],
+    ['node:\n  cpu: 4\n', 'node: unknown field "cpu" (expected memory, file, preset)'],
     ['node:\n  file: ""\n', 'node.file: must not be empty'],
     // namespace and limitRanges
     ['namespace: Team\n', 'namespace: "Team" is not a namespace name (lower-case letters, digits and "-", at most 63, starting and ending with a letter or digit)'],

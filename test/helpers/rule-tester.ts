@@ -34,6 +34,8 @@ import type { LintResult, RuleSetting } from '../../src/engine/lint.js';
 import type { Finding, PatchOperation, Severity } from '../../src/engine/types.js';
 import { nodeFactsFromCapacity } from '../../src/core/node.js';
 import type { NodeFacts } from '../../src/core/node.js';
+import { placerFor } from '../../src/core/placement.js';
+import type { NodeChoice } from '../../src/core/placement.js';
 import { Quantity } from '../../src/core/quantity.js';
 import type { FeatureGates } from '../../src/core/types.js';
 import { limitRangesByNamespace, parseLimitRange } from '../../src/core/limit-range.js';
@@ -54,8 +56,8 @@ export interface ValidCase<Options = Record<string, unknown>> {
   options?: Partial<Options>;
   /** Node memory capacity (`--node-memory`); default 16Gi. Exclusive with `node`. */
   nodeMemory?: string;
-  /** Full node facts (`--node`), e.g. with allocatable memory. */
-  node?: NodeFacts;
+  /** Full node facts, e.g. with allocatable memory, or Node objects each pod is placed on (`--node`). */
+  node?: NodeChoice;
   /** Default 1.37. */
   kubernetesVersion?: string;
   featureGates?: Partial<FeatureGates>;
@@ -174,7 +176,7 @@ export interface LintCaseInput {
   manifest: string | Record<string, unknown>;
   options?: unknown;
   nodeMemory?: string;
-  node?: NodeFacts;
+  node?: NodeChoice;
   kubernetesVersion?: string;
   featureGates?: Partial<FeatureGates>;
   severity?: Severity;
@@ -187,7 +189,7 @@ export interface LintCaseResult {
 }
 
 export function nodeFor(c: Pick<LintCaseInput, 'node' | 'nodeMemory'>): NodeFacts {
-  if (c.node !== undefined) return c.node;
+  if (c.node !== undefined) return placerFor(c.node).all;
   return nodeFactsFromCapacity(bytes(c.nodeMemory ?? DEFAULT_NODE_MEMORY), 'flag');
 }
 
@@ -198,6 +200,7 @@ export function nodeFor(c: Pick<LintCaseInput, 'node' | 'nodeMemory'>): NodeFact
 export function lintManifest(rules: readonly AnyRule[], c: LintCaseInput): LintCaseResult {
   const parsed = parseText(manifestText(c.manifest), TEST_FILE);
   const node = nodeFor(c);
+  const placer = c.node !== undefined ? placerFor(c.node) : node;
   const ruleSettings = new Map<string, RuleSetting>();
   for (const rule of rules) {
     const configured = rule.meta.severity === 'off' ? 'error' : rule.meta.severity;
@@ -211,7 +214,7 @@ export function lintManifest(rules: readonly AnyRule[], c: LintCaseInput): LintC
   const result = lintObjects(parsed.objects, {
     kubernetesVersion: c.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
     ...(c.featureGates !== undefined ? { featureGates: c.featureGates } : {}),
-    node,
+    node: placer,
     rules,
     ruleSettings,
     admission: { defaultNamespace: 'default', limitRanges },

@@ -2,6 +2,7 @@ import t from 'tap';
 import { explainNote, formatExplain } from '../../src/output/explain.js';
 import { GiB, MiB, cleanLint, container, node, podResult, prometheusLint, workloadReport } from './fixtures.js';
 import type { PodResult } from '../../src/core/types.js';
+import { fixedPlacement } from '../../src/core/placement.js';
 
 const FOOTER = 'Modelled Kubernetes 1.34 on a node with 8Gi memory (--node-memory).';
 
@@ -100,7 +101,7 @@ t.test('no workloads', async (t) => {
 });
 
 function note(analysis: PodResult, capacity = 8n * GiB): string {
-  return explainNote(workloadReport({ file: 'f.yaml', name: 'w', analysis }).workload!, node(capacity));
+  return explainNote(workloadReport({ file: 'f.yaml', name: 'w', analysis, placement: fixedPlacement(node(capacity)) }).workload!);
 }
 
 t.test('notes explain the highest score', async (t) => {

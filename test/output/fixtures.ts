@@ -1,5 +1,7 @@
 // Hand-built LintReports for the output adapter tests (no parser, no core: only the types).
 import type { NodeFacts } from '../../src/core/node.js';
+import { fixedPlacement } from '../../src/core/placement.js';
+import type { Placement } from '../../src/core/placement.js';
 import type { ContainerResult, PodResult } from '../../src/core/types.js';
 import type { Finding, LintReport, ObjectReport, Workload } from '../../src/engine/types.js';
 import type { InputError, SourceObject } from '../../src/input/types.js';
@@ -87,6 +89,7 @@ export function workloadReport(opts: {
   analysis: PodResult;
   findings?: Finding[];
   itemPointer?: string;
+  placement?: Placement;
 }): ObjectReport {
   const kind = opts.kind ?? 'Deployment';
   const apiVersion = opts.apiVersion ?? 'apps/v1';
@@ -103,6 +106,7 @@ export function workloadReport(opts: {
     pod: {},
     defaultedPod: {},
     analysis: opts.analysis,
+    placement: opts.placement ?? fixedPlacement(node()),
   };
   return { source: src, apiVersion, kind, name: opts.name, namespace, workload, findings: opts.findings ?? [] };
 }

@@ -69,7 +69,7 @@ t.test('an empty report says so, with the model', async (t) => {
   t.equal(
     formatText(report, { color: false }),
     '✔ no problems: 0 errors, 0 warnings in 0 workloads / 0 objects\n' +
-      'Modelled Kubernetes 1.37 on a node with 16Gi memory (default: pass --node-memory or --node).\n',
+      'Modelled Kubernetes 1.37 on a node with 16Gi memory (default: pass --node-memory, --node or --node-preset).\n',
   );
 });
 
@@ -128,7 +128,7 @@ t.test('the footer always names the node and the version', async (t) => {
   t.equal(nodeFooter(node(8n * GiB, 'flag'), '1.34'), 'Modelled Kubernetes 1.34 on a node with 8Gi memory (--node-memory).');
   t.equal(
     nodeFooter(node(16n * GiB, 'default'), '1.37'),
-    'Modelled Kubernetes 1.37 on a node with 16Gi memory (default: pass --node-memory or --node).',
+    'Modelled Kubernetes 1.37 on a node with 16Gi memory (default: pass --node-memory, --node or --node-preset).',
   );
   const one = { ...node(8n * GiB, 'node-file'), nodeNames: ['worker-1'], memoryAllocatable: 7680n * MiB };
   t.equal(nodeFooter(one, '1.34'), 'Modelled Kubernetes 1.34 on node worker-1 with 8Gi memory, 7680Mi allocatable (--node).');
@@ -137,11 +137,11 @@ t.test('the footer always names the node and the version', async (t) => {
     nodeNames: ['a', 'b', 'c'],
     capacityRange: { min: 8n * GiB, max: 16n * GiB },
   };
-  t.equal(nodeFooter(several, '1.34'), 'Modelled Kubernetes 1.34 on 3 nodes with 8Gi–16Gi memory, judged on the smallest (--node).');
+  t.equal(nodeFooter(several, '1.34'), 'Modelled Kubernetes 1.34 on 3 nodes with 8Gi–16Gi memory, each pod judged on its own node (nodeName, selectors), else on the smallest (--node).');
   const withAllocatable = { ...several, memoryAllocatable: 7n * GiB };
   t.equal(
     nodeFooter(withAllocatable, '1.34'),
-    'Modelled Kubernetes 1.34 on 3 nodes with 8Gi–16Gi memory, judged on the smallest; smallest allocatable 7Gi (--node).',
+    'Modelled Kubernetes 1.34 on 3 nodes with 8Gi–16Gi memory, each pod judged on its own node (nodeName, selectors), else on the smallest; smallest allocatable 7Gi (--node).',
   );
   const same = { ...node(8n * GiB, 'cluster'), nodeNames: ['a', 'b'] };
   t.equal(nodeFooter(same, '1.35'), 'Modelled Kubernetes 1.35 on 2 nodes with 8Gi memory each (from the cluster).');

@@ -16,6 +16,8 @@ import memoryLimitRequestRatio from '../../rules/memory-limit-request-ratio.js';
 import { DOCS_DIR, PLACEHOLDERS, docsStatus, renderIndex, renderRuleDoc, rulePlaceholders, splitSections } from '../../scripts/gen-docs.js';
 import { evaluateRuleTests, lintManifest, yaml } from '../helpers/rule-tester.js';
 import type { Evaluation, RuleTests } from '../helpers/rule-tester.js';
+import { parseText } from '../../src/input/parse.js';
+import type { GivenNodes } from '../../src/core/placement.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NOT_RULES = new Set(['define-rule.ts', 'index.ts', 'utils.ts']);
@@ -131,11 +133,15 @@ for (const rule of rules) {
     const ex = examples(m.docs);
     const incorrect = ex.get('incorrect') ?? [];
     const node = /On an? (\d+[KMGTP]i) node/.exec(incorrect.join('\n'))?.[1];
-    const incorrectManifests = yamlBlocks(incorrect);
+    // A block of Node objects in the Incorrect section is the `--node` the examples are linted with.
+    const nodeBlocks = yamlBlocks(incorrect).filter((b) => /^kind: (Node|NodeList)$/m.test(b) && !/^kind: (?!Node|NodeList)/m.test(b));
+    const givenNodes = nodeBlocks.length === 0 ? undefined : nodesOf(nodeBlocks[0]);
+    const nodeOption = givenNodes !== undefined ? { node: givenNodes } : node ? { nodeMemory: node } : {};
+    const incorrectManifests = yamlBlocks(incorrect).filter((b) => !nodeBlocks.includes(b));
     t.ok(incorrectManifests.length > 0, 'docs have an "### Incorrect" example with a complete manifest');
     const produced: string[] = [];
     for (const manifest of incorrectManifests) {
-      const { parsed, result } = lintManifest([rule], { manifest, ...(node ? { nodeMemory: node } : {}) });
+      const { parsed, result } = lintManifest([rule], { manifest, ...nodeOption });
       t.same([...parsed.errors, ...result.errors].map((e) => e.message), [], 'the Incorrect example is valid input');
       const found = result.objects.flatMap((o) => o.findings);
       t.ok(found.length > 0, `the Incorrect example is reported${node ? ` (on a ${node} node)` : ''}`);
@@ -145,7 +151,7 @@ for (const rule of rules) {
       t.ok(produced.includes(quoted), `the message quoted in the docs is what the example produces: ${quoted}`, { found: produced });
     }
     for (const manifest of yamlBlocks(ex.get('correct') ?? [])) {
-      const { parsed, result } = lintManifest([rule], { manifest, ...(node ? { nodeMemory: node } : {}) });
+      const { parsed, result } = lintManifest([rule], { manifest, ...nodeOption });
       t.same([...parsed.errors, ...result.errors].map((e) => e.message), [], 'the Correct example is valid input');
       t.same(result.objects.flatMap((o) => o.findings).map((f) => f.message), [], 'the Correct example reports nothing');
     }
@@ -155,6 +161,12 @@ for (const rule of rules) {
     t.ok(existsSync(page), `${DOCS_DIR}/${m.id}.md exists (run \`npm run docs\`)`);
     if (existsSync(page)) t.ok(readFileSync(page, 'utf8') === renderRuleDoc(rule), `${DOCS_DIR}/${m.id}.md ${STALE}`);
   });
+}
+
+/** The Node objects of a YAML block, as `--node` gives them. */
+function nodesOf(block: string): GivenNodes {
+  const parsed = parseText(block, 'nodes.yaml');
+  return { nodes: parsed.objects.filter((o) => o.object.kind === 'Node').map((o) => ({ object: o.object, pointer: o.itemPointer })), source: 'node-file' };
 }
 
 t.test('docs/rules/README.md and no orphaned pages', async (t) => {

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ClusterNodeView, nodeFilter } from '../../src/webhook/plugins/node-cache.js';
+import { ClusterNodeView } from '../../src/webhook/plugins/node-cache.js';
 import { describeError, errorReason } from '../../src/webhook/plugins/cluster-watch.js';
 import { WebhookMetrics } from '../../src/webhook/plugins/metrics.js';
 import { buildServer } from '../../src/webhook/build-server.js';
@@ -139,24 +139,3 @@ t.test('describeError and errorReason follow err.cause', async (t) => {
   t.equal(errorReason(new Error('no answer from the API server within 300 ms')), 'timeout');
 });
 
-t.test('nodeFilter: selectors and affinity as the scheduler reads them, junk tolerated', async (t) => {
-  const entry = (name: string, labels: Record<string, string>) => ({ name, labels, object: {} });
-  const a = entry('a', { zone: 'x', gen: '5' });
-  const f = (spec: Record<string, unknown>) => nodeFilter({ spec: spec as never });
-  t.equal(f({}), null);
-  t.ok(f({ nodeSelector: { zone: 'x' } })!(a));
-  t.notOk(f({ nodeSelector: { zone: 'y' } })!(a));
-  const term = (expr: Record<string, unknown>) => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [expr] }] } } } });
-  t.ok(f(term({ key: 'gen', operator: 'Gt', values: ['4'] }))!(a));
-  t.notOk(f(term({ key: 'gen', operator: 'Lt', values: ['4'] }))!(a));
-  t.ok(f(term({ key: 'zone', operator: 'Exists' }))!(a));
-  t.ok(f(term({ key: 'gpu', operator: 'DoesNotExist' }))!(a));
-  t.ok(f(term({ key: 'zone', operator: 'NotIn', values: ['y'] }))!(a));
-  t.notOk(f(term({ key: 'zone', operator: 'Bogus' }))!(a));
-  const fields = { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['a'] }] }] } } } };
-  t.ok(f(fields)!(a), 'matchFields metadata.name (DaemonSet pods)');
-  let deep: unknown = ['x'];
-  for (let i = 0; i < 50_000; i++) deep = [deep];
-  t.notOk(f({ nodeSelector: { zone: deep } })!(a), 'a nested value never equals a label, and does not recurse');
-  t.notOk(f(term({ key: 'zone', operator: 'In', values: [deep] }))!(a));
-});
