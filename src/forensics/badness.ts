@@ -1,8 +1,9 @@
-// The kernel's choice, recomputed from the report's task table: oom_badness() in mm/oom_kill.c.
+// The kernel's choice, recomputed from the report's task table: oom_badness() in mm/oom_kill.c,
+// whose arithmetic is core/kernel-oom.ts's oomBadness (the project's one badness formula).
 //
 //   points = rss + swapents + page tables (pgtables_bytes / PAGE_SIZE; nr_ptes [+ nr_pmds] before 4.14)
 //   adj    = oom_score_adj × (totalpages / 1000)          -- integer division first
-//   badness = points + adj                                -- before 5.9: at least 1
+//   badness = points + adj                                -- before 5.9: at least 1 (applied here)
 //   oom_score_adj = -1000 never competes (OOM_SCORE_ADJ_MIN)
 //
 // totalpages is the memcg's limit for a memcg OOM (mem_cgroup_get_max: memory.max, plus the swap
@@ -10,6 +11,7 @@
 // total_swap_pages). Before 5.1 the `Kill process … score S` line printed S = badness × 1000 /
 // totalpages (select_bad_process), which lets the recomputation check itself. Kernels before 4.17
 // also gave CAP_SYS_ADMIN processes a 3% bonus the report does not show. Pure.
+import { oomBadness } from '../core/kernel-oom.js';
 import type { KernelReport, TaskRow } from './types.js';
 
 export interface Candidate {
@@ -75,9 +77,13 @@ export function candidateOf(row: TaskRow, totalPages: number | null, pageKiB: nu
   const pgtables = row.pgtablesPages ?? (row.pgtablesBytes !== null ? Math.floor(row.pgtablesBytes / (pageKiB * 1024)) : null);
   const memoryPages = row.rssPages === null ? null : row.rssPages + (row.swapEntries ?? 0) + (pgtables ?? 0);
   let points: number | null = null;
-  if (memoryPages !== null && totalPages !== null && row.oomScoreAdj !== null && row.oomScoreAdj !== -1000) {
-    points = memoryPages + row.oomScoreAdj * Math.floor(totalPages / 1000);
-    if (before(version, 5, 9) && points < 1) points = 1;
+  // The report's numbers are safe integers (assemble.ts keeps no other), so the bigint round trip is exact.
+  if (memoryPages !== null && totalPages !== null && row.oomScoreAdj !== null && Number.isSafeInteger(memoryPages) && Number.isSafeInteger(totalPages)) {
+    const badness = oomBadness(BigInt(memoryPages), row.oomScoreAdj, BigInt(totalPages));
+    if (badness !== null) {
+      points = Number(badness);
+      if (before(version, 5, 9) && points < 1) points = 1;
+    }
   }
   return { process: row.name, pid: row.pid, oomScoreAdj: row.oomScoreAdj, rssPages: row.rssPages, swapPages: row.swapEntries, pgtablesPages: pgtables, memoryPages, points };
 }
