@@ -35,7 +35,9 @@ import type { InputError, ReadResult, SourceObject } from '../input/types.js';
 import type { LintReport, ReportedObject } from '../engine/types.js';
 
 const FORMATS = ['text', 'json', 'sarif', 'junit', 'github'] as const;
-type Format = (typeof FORMATS)[number];
+/** explain: text, json, or a picture of the node's memory. */
+const EXPLAIN_FORMATS = ['text', 'json', 'svg', 'html'] as const;
+type Format = (typeof FORMATS)[number] | (typeof EXPLAIN_FORMATS)[number];
 
 const HELP = {
   lint: `Usage: oomguard lint [PATH|-]... [options]
@@ -74,7 +76,8 @@ Exit codes: 0 no error findings, 1 error findings, 2 bad usage or invalid input.
 
 Prints, per workload and container: type, memory request and limit after defaulting, QoS class
 and oom_score_adj, with what the namespace's LimitRanges fill in. Takes the same options as lint
-(--format json prints lint's JSON report).`,
+(--format json prints lint's JSON report; --format svg or html draws each node's memory with its
+pods' requests and limits, coloured by QoS class, each container labelled with its oom_score_adj).`,
 };
 
 interface Settings {
@@ -123,9 +126,8 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
     return null;
   }
   const format = (v.format ?? 'text') as Format;
-  if (!FORMATS.includes(format) || (command === 'explain' && format !== 'text' && format !== 'json')) {
-    throw new UsageError(`unknown --format "${v.format}" (expected ${command === 'explain' ? 'text or json' : FORMATS.join(', ')})`);
-  }
+  const allowed: readonly Format[] = command === 'explain' ? EXPLAIN_FORMATS : FORMATS;
+  if (!allowed.includes(format)) throw new UsageError(`unknown --format "${v.format}" (expected ${allowed.join(', ')})`);
   const maxBytes = maxFileBytes(v['max-file-size']);
   const concurrency = parseConcurrency(v.concurrency);
   const config = loadConfigOption(v.config, io.cwd);
@@ -333,10 +335,29 @@ async function applyFixes(input: ReadResult, errors: InputError[], lint: Paramet
   return objects;
 }
 
+/** explain --format svg|html: one picture per node that received a workload (all on one without Node objects). */
+async function renderPictures(report: LintReport, s: Settings): Promise<string> {
+  const [{ explainPicture, nodeDisplayName }, picture, html] = await Promise.all([import('../engine/simulation.js'), import('../output/node-picture.js'), import('../output/node-html.js')]);
+  const byNode = new Map<string, Array<{ workload: NonNullable<ReportedObject['workload']>; namespace: string }>>();
+  for (const o of report.objects) {
+    if (o.workload === undefined) continue;
+    const key = o.workload.placement.node ?? nodeDisplayName(s.placer.all);
+    byNode.set(key, [...(byNode.get(key) ?? []), { workload: o.workload, namespace: o.namespace ?? s.namespace }]);
+  }
+  if (byNode.size === 0) byNode.set(nodeDisplayName(s.placer.all), []);
+  const pictures = [...byNode].map(([name, workloads]) => {
+    const facts = s.placer.all.nodeNames.includes(name) ? s.placer.place({ spec: { nodeName: name } }).facts : s.placer.all;
+    return explainPicture(facts, name, workloads, `oomguard explain — node ${name}`);
+  });
+  if (s.format === 'svg') return picture.renderNodesSvg(pictures);
+  return pictures.length === 1 ? html.renderNodeHtml(pictures[0]) : html.renderNodesHtml(`oomguard explain ${s.paths.join(' ')}`, [], pictures);
+}
+
 async function render(report: LintReport, s: Settings, command: 'lint' | 'explain'): Promise<string> {
   if (command === 'explain' && s.format === 'text') {
     return (await import('../output/explain.js')).formatExplain(report, { color: s.color });
   }
+  if (s.format === 'svg' || s.format === 'html') return renderPictures(report, s);
   switch (s.format) {
     case 'json':
       return (await import('../output/json.js')).formatJson(report);

@@ -13,6 +13,7 @@ Commands:
   lint [PATH|-]...     Lint manifests (files, folders, - for stdin) and report findings
   explain [PATH|-]...  Print QoS class and oom_score_adj per container
   fix [PATH|-]...      Rewrite manifests so requests equal limits (the webhook's patch)
+  simulate [PATH|-]... Who the kubelet evicts and the kernel OOM-kills first on a node
   rules                List the rules
   serve                Run the admission webhook (HTTPS; validate and mutate)
   whodunit [LOG|-]...  Explain OOM kills from kernel logs and pod status (--pods)
@@ -30,6 +31,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         return await (await import('./lint.js')).runLint(rest, io, 'explain');
       case 'fix':
         return await (await import('./fix.js')).runFix(rest, io);
+      case 'simulate':
+        return await (await import('./simulate.js')).runSimulate(rest, io);
       case 'rules':
         return await (await import('./rules.js')).runRules(rest, io);
       case 'serve':
@@ -48,7 +51,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         io.stdout(`${USAGE}\n`);
         return command === undefined ? EXIT_INPUT : EXIT_OK;
       default:
-        throw new UsageError(`unknown command "${command}" (expected lint, explain, fix, rules, serve or whodunit; see oomguard --help)`);
+        throw new UsageError(`unknown command "${command}" (expected lint, explain, fix, simulate, rules, serve or whodunit; see oomguard --help)`);
     }
   } catch (err) {
     if (err instanceof UsageError) {

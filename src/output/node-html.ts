@@ -138,25 +138,16 @@ function podsTable(pods: PicturePod[]): string {
 
 /** The picture as one self-contained HTML5 page. */
 export function renderNodeHtml(picture: NodePicture): string {
-  const notes = picture.notes ?? [];
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>${h(picture.title)}</title>
-<style>${css()}</style>
-</head>
-<body>
-<header>
-<h1>${h(picture.title)}</h1>
-${notes.length === 0 ? '' : `<ul class="notes">${notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>`}
-</header>
-<section class="node">
+  return renderNodesHtml(picture.title, picture.notes ?? [], [picture], false);
+}
+
+/** One node's part of the page: its numbers, its chart and its pods. */
+function nodeSections(picture: NodePicture, headed: boolean): string {
+  // With several nodes on one page, each node's notes go under its own heading.
+  const notes = headed && (picture.notes ?? []).length > 0 ? `<ul class="notes">${picture.notes!.map((n) => `<li>${h(n)}</li>`).join('')}</ul>\n` : '';
+  return `<section class="node">
 <h2>Node ${h(picture.node.name)}</h2>
-${numbersTable(picture)}
+${notes}${numbersTable(picture)}
 <p class="source">Source: ${h(picture.node.source)}</p>
 </section>
 <section class="chart">
@@ -169,7 +160,31 @@ ${nodeSvgElement(picture, { heading: false })}
 <section class="pods">
 <h2>Pods and containers</h2>
 ${podsTable(picture.pods)}
-</section>
+</section>`;
+}
+
+/**
+ * Several nodes on one self-contained HTML5 page (pods placed on different nodes): the page's
+ * title and notes, then each node's numbers, chart and pods. `perNodeNotes`: each picture's own
+ * notes go under its node's heading (else they are the page's).
+ */
+export function renderNodesHtml(title: string, notes: readonly string[], pictures: readonly NodePicture[], perNodeNotes = true): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${h(title)}</title>
+<style>${css()}</style>
+</head>
+<body>
+<header>
+<h1>${h(title)}</h1>
+${notes.length === 0 ? '' : `<ul class="notes">${notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>`}
+</header>
+${pictures.map((p) => nodeSections(p, perNodeNotes)).join('\n')}
 <footer>oomguard</footer>
 </body>
 </html>

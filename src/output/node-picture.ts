@@ -791,3 +791,21 @@ export function nodeSvgElement(picture: NodePicture, options: SvgOptions = {}): 
 export function renderNodeSvg(picture: NodePicture): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${nodeSvgElement(picture)}\n`;
 }
+
+/**
+ * Several nodes (pods placed on different nodes) as one standalone SVG document: each node's
+ * drawing nested below the previous one, all the same width.
+ */
+export function renderNodesSvg(pictures: readonly NodePicture[]): string {
+  if (pictures.length === 1) return renderNodeSvg(pictures[0]);
+  let y = 0;
+  const parts: string[] = [];
+  for (const picture of pictures) {
+    const element = nodeSvgElement(picture);
+    const height = Number(/\bheight="(\d+(?:\.\d+)?)"/.exec(element)?.[1] ?? '0');
+    // A nested <svg> is placed by its x and y; the inner xmlns is redundant but harmless.
+    parts.push(element.replace(/^<svg /, `<svg y="${y}" `));
+    y += height;
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"${attrs({ width: SVG_WIDTH, height: y, viewBox: `0 0 ${SVG_WIDTH} ${y}`, role: 'img' })}>\n${parts.join('\n')}\n</svg>\n`;
+}
