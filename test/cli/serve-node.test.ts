@@ -94,6 +94,15 @@ t.test('flags: --node is read at start-up; problems are one usage line naming th
   const both = io();
   t.equal(await main(['serve', ...tls, '--node', nodesFile, '--node-memory', '8Gi'], both.io), 2);
   t.match(both.err.join(''), /--node-memory and --node are exclusive/);
+
+  // A preset: one cloud node for every pod, no cluster read.
+  const preset = serveSettings([...tls, '--node-preset', 'eks:16Gi:58'], io().io)!;
+  const facts = preset.staticNodes !== null && !('nodes' in preset.staticNodes) ? preset.staticNodes : null;
+  t.equal(facts?.source, 'preset');
+  t.equal(facts?.memoryAllocatable, (16384n - 893n - 100n) * 1024n * 1024n, 'EKS: 11Mi × 58 + 255Mi kube-reserved, 100Mi eviction');
+  const badPreset = io();
+  t.equal(await main(['serve', ...tls, '--node-preset', 'gke'], badPreset.io), 2);
+  t.match(badPreset.err.join(''), /^oomguard: --node-preset: invalid node preset "gke": /);
 });
 
 if (!hasOpenssl()) {
