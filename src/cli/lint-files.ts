@@ -66,7 +66,8 @@ export interface FileLinter {
   lintScanned(file: InputFile, scanned: ScannedFile): FileOutcome;
 }
 
-export function fileLinter(settings: FileLintSettings): FileLinter {
+/** `parsed`: the thread's Keeper.parsed, whose files are linted without parsing them again. */
+export function fileLinter(settings: FileLintSettings, parsed?: Map<string, FileInput>): FileLinter {
   const linter = prepareLinter({
     kubernetesVersion: settings.kubernetesVersion,
     featureGates: settings.featureGates,
@@ -96,6 +97,11 @@ export function fileLinter(settings: FileLintSettings): FileLinter {
     lintFile,
     lintScanned(file, scanned) {
       if (scanned.error !== null) return lintInput(unreadFile(scanned.error));
+      const input = parsed?.get(file.abs);
+      if (input !== undefined) {
+        parsed!.delete(file.abs);
+        return lintInput(input);
+      }
       if (scanned.bytes === null) return lintFile(file);
       const b = scanned.bytes;
       return lintInput(parseFileBytes(file, Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength), {}));
@@ -137,6 +143,11 @@ export interface Keeper {
   alloc?: (size: number) => Buffer;
   /** What to keep of the bytes read, or null (read the file again). */
   keep(bytes: Buffer): Uint8Array | null;
+  /**
+   * The files this thread parsed in the first pass (those that may hold a LimitRange), by path:
+   * if the same thread lints one of them, it is not parsed again. Never sent between threads.
+   */
+  parsed?: Map<string, FileInput>;
 }
 
 /**
@@ -146,12 +157,14 @@ export interface Keeper {
 export function scanFile(file: InputFile, settings: ScanSettings, keeper: Keeper): ScannedFile {
   const read = readFileBytes(file, settings.maxFileBytes, keeper.alloc);
   if ('error' in read) return { error: read.error, bytes: null, limitRanges: [] };
-  const limitRanges = mayHoldLimitRange(read.bytes) ? limitRangesIn(parseFileBytes(file, read.bytes, {}).objects, settings.defaultNamespace).found : [];
-  return { error: null, bytes: keeper.keep(read.bytes), limitRanges };
+  if (!mayHoldLimitRange(read.bytes)) return { error: null, bytes: keeper.keep(read.bytes), limitRanges: [] };
+  const input = parseFileBytes(file, read.bytes, {});
+  keeper.parsed?.set(file.abs, input);
+  return { error: null, bytes: keeper.keep(read.bytes), limitRanges: limitRangesIn(input.objects, settings.defaultNamespace).found };
 }
 
 /** The main thread alone: keeps the buffers read, up to KEEP_BYTES. */
 export function localKeeper(): Keeper {
   let kept = 0;
-  return { keep: (bytes) => ((kept += bytes.length) <= KEEP_BYTES ? bytes : null) };
+  return { keep: (bytes) => ((kept += bytes.length) <= KEEP_BYTES ? bytes : null), parsed: new Map() };
 }

@@ -23,7 +23,7 @@ import type { Worker } from 'node:worker_threads';
 import { UsageError } from './exit-codes.js';
 import { KEEP_BYTES, fileLinter, localKeeper, scanFile } from './lint-files.js';
 import type { FileLintSettings, FileOutcome, Keeper, ScanSettings, ScannedFile } from './lint-files.js';
-import type { InputFile } from '../input/read.js';
+import type { FileInput, InputFile } from '../input/read.js';
 
 /** `--concurrency`: auto (the default), off, or a number of worker threads. */
 export type Concurrency = 'auto' | 'off' | number;
@@ -119,6 +119,7 @@ const SLAB_BYTES = 1024 * 1024;
  * keep at most KEEP_BYTES; beyond that, into ordinary buffers that are not kept.
  */
 export function sharedKeeper(counters: Int32Array): Keeper {
+  const parsed = new Map<string, FileInput>();
   let slab: SharedArrayBuffer | null = null;
   let used = 0;
   const take = (bytes: number) => {
@@ -138,6 +139,7 @@ export function sharedKeeper(counters: Int32Array): Keeper {
       return buffer;
     },
     keep: (bytes) => (bytes.buffer instanceof SharedArrayBuffer ? bytes : null),
+    parsed,
   };
 }
 
@@ -155,7 +157,7 @@ export type SettingsAfterScan = (scanned: readonly ScannedFile[]) => FileLintSet
 export function lintInMainThread(files: readonly InputFile[], scan: ScanSettings, afterScan: SettingsAfterScan): FileOutcome[] {
   const keeper = localKeeper();
   const scanned = files.map((f) => scanFile(f, scan, keeper));
-  const linter = fileLinter(afterScan(scanned));
+  const linter = fileLinter(afterScan(scanned), keeper.parsed);
   return files.map((f, i) => {
     const outcome = linter.lintScanned(f, scanned[i]);
     scanned[i].bytes = null; // done with: let the collector have it
@@ -280,7 +282,7 @@ export async function lintInWorkers(files: InputFile[], scan: ScanSettings, plan
   // A worker still starting gets it once it has found nothing left to read.
   const message: LintMessage = { kind: 'lint', settings, scanned: all };
   for (const r of running) if (r.alive) r.worker.postMessage(message);
-  const linter = fileLinter(settings);
+  const linter = fileLinter(settings, keeper.parsed);
   if (plan.mainThreadLints) {
     let released = 0;
     for (let i = Atomics.add(counters, COUNTERS.nextLint, 1); i < files.length; i = Atomics.add(counters, COUNTERS.nextLint, 1)) {

@@ -33,7 +33,7 @@ post({ kind: 'scanned', results });
 results.length = 0; // the main thread shares them now
 
 port.once('message', (message: LintMessage) => {
-  const linter = fileLinter(message.settings);
+  const linter = fileLinter(message.settings, keeper.parsed);
   let released = 0;
   for (let index = Atomics.add(counters, COUNTERS.nextLint, 1); index < input.files.length; index = Atomics.add(counters, COUNTERS.nextLint, 1)) {
     // Every file before this one is linted or being linted by some thread: let go of their bytes.
