@@ -17,6 +17,7 @@ Commands:
   rules                List the rules
   serve                Run the admission webhook (HTTPS; validate and mutate)
   whodunit [LOG|-]...  Explain OOM kills from kernel logs and pod status (--pods)
+  audit                What runs now: the cluster's Pods (or --pods FILE), each on its node
 
 Run 'oomguard <command> --help' for the options of a command.
 Global options: --help, --version`;
@@ -39,6 +40,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         return await (await import('./serve.js')).runServe(rest, io);
       case 'whodunit':
         return await (await import('./whodunit.js')).runWhodunit(rest, io);
+      case 'audit':
+        return await (await import('./audit.js')).runAudit(rest, io);
       case '--version':
       case '-v':
       case 'version':
@@ -51,7 +54,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         io.stdout(`${USAGE}\n`);
         return command === undefined ? EXIT_INPUT : EXIT_OK;
       default:
-        throw new UsageError(`unknown command "${command}" (expected lint, explain, fix, simulate, rules, serve or whodunit; see oomguard --help)`);
+        throw new UsageError(`unknown command "${command}" (expected lint, explain, fix, simulate, rules, serve, whodunit or audit; see oomguard --help)`);
     }
   } catch (err) {
     if (err instanceof UsageError) {

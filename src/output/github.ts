@@ -8,7 +8,8 @@
 //
 // Escaping follows the runner's rules (toolkit/packages/core/src/command.ts): in the message
 // % → %25, \r → %0D, \n → %0A; in property values additionally : → %3A and , → %2C.
-// Paths use forward slashes; `<stdin>` has no file, so its annotations carry no file or line.
+// Paths use forward slashes; `<stdin>` and `<cluster>` (oomguard audit reading the API) are no
+// files, so their annotations carry no file or line.
 // Documents (input errors) count from 1, as lines do. Findings come in report order, then input
 // errors. Note that GitHub shows at most 10 annotations of each level per step on the summary
 // page; the rest stay in the log.
@@ -31,7 +32,7 @@ function command(
   message: string,
 ): string {
   const list: string[] = [];
-  if (props.file !== '<stdin>') {
+  if (props.file !== '<stdin>' && props.file !== '<cluster>') {
     list.push(`file=${escapeProperty(props.file.replace(/\\/g, '/'))}`);
     if (props.line !== null) list.push(`line=${props.line}`);
   }

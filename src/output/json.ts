@@ -16,6 +16,20 @@
 //       findings[]     { rule, severity, container?, path, line, message, messageId, fix? }
 //   errors[]           { file, document, line, message }       (input errors)
 //   summary            { objects, workloads, errors, warnings, infos, inputErrors }
+//   audit              (`oomguard audit` only, src/audit/render.ts) { source, context, namespace, pods,
+//                        audited, skipped: {Succeeded, Failed}, invalid, otherObjects, owners, entries }
+//
+// `oomguard audit` writes the same report: each object is the first Pod of an entry (an owner's
+// Pods with one distinct result; src/audit/auditor.ts), with these fields after `findings`:
+//   owner              { kind, namespace, name, basis, replicaSets[], replicas, entry, entries }
+//                      (replicas: the owner's Pods in all its entries; entry: this one's 1-based
+//                      position among its `entries`)
+//   replicas           the Pods of this entry
+//   nodes[]            { name, memoryCapacity, unknown?, pods[] }   (name null: not scheduled)
+//   template           { source, numbersDiffer, qosClass, containers[{name, type, oomScoreAdj}],
+//                        differences[{change, container, containerType, field, running, template,
+//                        by, limitRange, message}] } | { notRead: reason } | null (a bare Pod)
+//   qosClassCheck      { status, computed, agrees }   (status.qosClass against oomguard's own)
 //
 // Conventions:
 // - Memory values are bytes after API-server defaulting, as JSON numbers; `null` when unset (or
@@ -149,12 +163,24 @@ export function formatJson(report: LintReport): string {
  * is far cheaper to send back than the objects it is made from), then assembleJson joins them.
  */
 export function objectJsonText(o: ReportedObject): string {
+  return objectText(objectJson(o), o);
+}
+
+/**
+ * objectJsonText with `extra` fields after `findings` (oomguard audit's: plain JSON values, no
+ * bigint). A function of its own: objectJsonText is passed to Array.prototype.map.
+ */
+export function objectJsonTextWith(o: ReportedObject, extra: Readonly<Record<string, unknown>>): string {
+  return objectText({ ...(objectJson(o) as { [k: string]: Json }), ...(extra as { [k: string]: Json }) }, o);
+}
+
+function objectText(json: Json, o: ReportedObject): string {
   // A replacer only matters for a bigint inside a rule's fix value (rules should not produce one),
   // and calling one for every value made rendering a third slower: use it only then.
   const replacer = o.findings.some((f) => f.fix !== undefined && containsBigint(f.fix)) ? bigintReplacer : undefined;
   // JSON text has no raw line breaks inside strings: every one is between values, so indenting
   // after each gives what JSON.stringify of the whole report would.
-  return JSON.stringify(objectJson(o), replacer, 2).replaceAll('\n', `\n${OBJECT_INDENT}`);
+  return JSON.stringify(json, replacer, 2).replaceAll('\n', `\n${OBJECT_INDENT}`);
 }
 
 const OBJECT_INDENT = '    ';
@@ -167,6 +193,8 @@ export interface JsonReportParts {
   objects: readonly string[];
   errors: readonly InputError[];
   counts: Pick<ReportCounts, 'objects' | 'workloads' | 'errors' | 'warnings' | 'infos' | 'inputErrors'>;
+  /** Top-level fields after `summary` (oomguard audit's `audit`), plain JSON values. */
+  extra?: Readonly<Record<string, unknown>>;
 }
 
 /** The JSON report from its parts: exactly what JSON.stringify of the whole report gives. */
@@ -186,6 +214,7 @@ export function assembleJson(parts: JsonReportParts): string {
       infos: c.infos,
       inputErrors: c.inputErrors,
     },
+    ...((parts.extra ?? {}) as { [k: string]: Json }),
   };
   const text = JSON.stringify(doc, null, 2);
   if (parts.objects.length === 0) return `${text}\n`;

@@ -1,6 +1,6 @@
 // What each command loads. Importing @kubernetes/client-node costs about 0.3 s and, in 2.x, undici:
-// only `serve` without a static node view (--node-memory, --node) reads the cluster, so only it may
-// load the library. Start-up of `oomguard lint one.yaml` also depends on loading no server code.
+// only `serve` without a static node view (--node-memory, --node) and `audit` without --pods read
+// the cluster, so only they may load the library. Start-up of `oomguard lint one.yaml` also depends on loading no server code.
 // A resolve hook (module.registerHooks, Node 22.15+) records every package the real CLI loads.
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -41,13 +41,15 @@ function loaded(name: string): string[] {
 
 const example = path.join(repoRoot, 'examples', 'prometheus.yaml');
 
-t.test('lint, explain, fix, rules and whodunit load neither the cluster client nor the server', async (t) => {
+t.test('lint, explain, fix, rules, whodunit and audit from files load neither the cluster client nor the server', async (t) => {
   const commands: Record<string, string[]> = {
     lint: ['lint', example, '--node-memory', '8Gi'],
     explain: ['explain', example],
     fix: ['fix', example, '--dry-run'],
     rules: ['rules'],
     whodunit: ['whodunit', path.join(repoRoot, 'test', 'fixtures', 'oom-reports', 'real', 'cgroup-v1-burstable-stress-dmesg-T.log')],
+    // audit from files (kubectl get … -o json) reads no cluster.
+    audit: ['audit', ...['pods', 'nodes', 'replicasets'].flatMap((f) => [`--${f}`, path.join(repoRoot, 'test', 'fixtures', 'audit', `${f}.json`)])],
   };
   for (const [name, args] of Object.entries(commands)) {
     const r = oomguard([...args], { env: { OOMGUARD_TEST_PACKAGES_FILE: packagesFile(name), NODE_OPTIONS: hookArgs.join(' ') } });
@@ -87,4 +89,15 @@ t.test('serve loads the cluster client only without a static node view', { skip:
   });
   const clusterView = await serve('serve-cluster', []);
   t.ok(clusterView.includes('@kubernetes/client-node'), 'without a static view the cluster client is loaded');
+});
+
+t.test('audit loads the cluster client when it reads the cluster', async (t) => {
+  // A kubeconfig that does not exist: the client is loaded to read it, and the audit stops there (exit 2).
+  const r = oomguard(['audit', '--kubeconfig', path.join(dir, 'no-such-kubeconfig')], {
+    env: { OOMGUARD_TEST_PACKAGES_FILE: packagesFile('audit-cluster'), NODE_OPTIONS: hookArgs.join(' ') },
+  });
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /--kubeconfig .*no-such-kubeconfig: no such file/);
+  t.ok(loaded('audit-cluster').includes('@kubernetes/client-node'), 'the cluster client is loaded');
+  t.notOk(loaded('audit-cluster').includes('fastify'), 'no server');
 });

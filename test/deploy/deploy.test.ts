@@ -203,6 +203,28 @@ if (available.length === 0) {
     });
   }
 
+  t.test('deploy/audit: read-only access for oomguard audit, the same from every kubectl', async (t) => {
+    const audits = available.map((k) => render(k, 'deploy/audit').objects);
+    const norm = (objs: Obj[]) => objs.map((o) => [idOf(o), canonical(o)] as const).sort((a, b) => a[0].localeCompare(b[0]));
+    for (let i = 1; i < audits.length; i++) t.same(norm(audits[i]), norm(audits[0]), `${available[i]} as ${available[0]}`);
+    const objects = audits[0];
+    t.same(objects.map((o) => o.kind).sort(), ['ClusterRole', 'ClusterRoleBinding', 'Namespace', 'ServiceAccount']);
+    const role = find(objects, 'ClusterRole', 'oomguard-audit');
+    t.same(
+      role.rules,
+      [
+        { apiGroups: [''], resources: ['pods', 'nodes', 'limitranges'], verbs: ['get', 'list'] },
+        { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list'] },
+      ],
+      'get and list on pods, nodes, limitranges and replicasets: nothing else',
+    );
+    t.match(find(objects, 'ClusterRoleBinding', 'oomguard-audit'), {
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'oomguard-audit' },
+      subjects: [{ kind: 'ServiceAccount', name: 'oomguard-audit', namespace: 'oomguard' }],
+    });
+    t.equal(find(objects, 'ServiceAccount', 'oomguard-audit').metadata.namespace, 'oomguard');
+  });
+
   t.test('oomguard lint of the rendered manifests: no errors', async (t) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'oomguard-deploy-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
