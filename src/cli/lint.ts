@@ -4,16 +4,10 @@ import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js'
 import type { Io } from './io.js';
 import { VERSION } from './version.js';
 import { rules } from '../../rules/index.js';
-import { loadConfigOption, maxFileBytes } from './args.js';
+import { loadConfigOption, maxFileBytes, modelSettingsFrom } from './args.js';
 import { parseCommandLine } from './command-line.js';
 import type { LoadedConfig } from '../config/load.js';
-import {
-  DEFAULT_KUBERNETES_VERSION,
-  VersionError,
-  parseFeatureGateList,
-  parseKubernetesVersion,
-  resolveFeatureGates,
-} from '../core/versions.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../core/versions.js';
 import { defaultNodeFacts } from '../core/node.js';
 import { placerFor } from '../core/placement.js';
 import type { NodeChoice, NodePlacer } from '../core/placement.js';
@@ -132,16 +126,7 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
   const concurrency = parseConcurrency(v.concurrency);
   const config = loadConfigOption(v.config, io.cwd);
 
-  let kubernetesVersion: string;
-  let gates: Partial<FeatureGates>;
-  try {
-    kubernetesVersion = parseKubernetesVersion(v['kubernetes-version'] ?? config.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
-    gates = { ...(config.featureGates ?? {}), ...(v['feature-gates'] ? parseFeatureGateList(v['feature-gates']) : {}) };
-    resolveFeatureGates(kubernetesVersion, gates);
-  } catch (err) {
-    if (err instanceof VersionError) throw new UsageError(err.message);
-    throw err;
-  }
+  const { kubernetesVersion, gates } = modelSettingsFrom(v, config);
 
   const node = nodeChoiceFrom(v, config, io.cwd, kubernetesVersion) ?? defaultNodeFacts();
 

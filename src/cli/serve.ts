@@ -6,20 +6,13 @@ import type { Io } from './io.js';
 import { rules } from '../../rules/index.js';
 import { loadConfig, ConfigError } from '../config/load.js';
 import type { LoadedConfig } from '../config/load.js';
-import {
-  DEFAULT_KUBERNETES_VERSION,
-  VersionError,
-  parseFeatureGateList,
-  parseKubernetesVersion,
-  resolveFeatureGates,
-} from '../core/versions.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../core/versions.js';
 import { DEFAULT_NODE_MEMORY } from '../core/node.js';
 import type { NodeChoice } from '../core/placement.js';
-import type { FeatureGates } from '../core/types.js';
 import { NODE_FLAG_OPTIONS, nodeChoiceFrom } from './node-file.js';
 import { DEFAULT_NAMESPACE, admissionContext, limitRangeFilesFrom, readLimitRangeFiles } from './limit-ranges.js';
 import type { LimitRangeFile } from './limit-ranges.js';
-import { DEFAULT_MAX_FILE_BYTES } from './args.js';
+import { DEFAULT_MAX_FILE_BYTES, modelSettingsFrom } from './args.js';
 import type { LimitRange } from '../core/types.js';
 import { FAILURE_POLICIES, MODES, MUTATIONS } from '../webhook/admission.js';
 import type { FailurePolicy, Mode, Mutation } from '../webhook/admission.js';
@@ -148,16 +141,7 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
-  let kubernetesVersion: string;
-  let featureGates: Partial<FeatureGates>;
-  try {
-    kubernetesVersion = parseKubernetesVersion(v['kubernetes-version'] ?? config.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
-    featureGates = { ...(config.featureGates ?? {}), ...(v['feature-gates'] ? parseFeatureGateList(v['feature-gates']) : {}) } as Partial<FeatureGates>;
-    resolveFeatureGates(kubernetesVersion, featureGates);
-  } catch (err) {
-    if (err instanceof VersionError) throw new UsageError(err.message);
-    throw err;
-  }
+  const { kubernetesVersion, gates: featureGates } = modelSettingsFrom(v, config);
   // Flags win over the config, as for lint; neither: the cluster's nodes.
   const staticNodes = nodeChoiceFrom(v, config, io.cwd, kubernetesVersion);
   const limitRangeFiles = limitRangeFilesFrom(v['limit-ranges'], config.limitRanges, io.cwd);

@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
-import { loadConfigOption, maxFileBytes } from './args.js';
+import { loadConfigOption, maxFileBytes, modelSettingsFrom } from './args.js';
 import { parseCommandLine } from './command-line.js';
 import { NODE_FLAGS_HELP, NODE_FLAG_OPTIONS, nodeChoiceFrom } from './node-file.js';
 import { DEFAULT_NAMESPACE, admissionContext, limitRangeFilesFrom, limitRangesIn, parseNamespace, readLimitRangeFiles } from './limit-ranges.js';
-import { DEFAULT_KUBERNETES_VERSION, VersionError, parseFeatureGateList, parseKubernetesVersion, resolveFeatureGates } from '../core/versions.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../core/versions.js';
 import { defaultNodeFacts } from '../core/node.js';
 import { placerFor } from '../core/placement.js';
 import { Quantity, QuantityError } from '../core/quantity.js';
@@ -147,16 +147,7 @@ export async function runSimulate(argv: string[], io: Io): Promise<number> {
   const format = (v.format ?? 'text') as Format;
   if (!FORMATS.includes(format)) throw new UsageError(`unknown --format "${v.format}" (expected ${FORMATS.join(', ')})`);
   const config = loadConfigOption(v.config, io.cwd);
-  let kubernetesVersion: string;
-  let gates: Partial<FeatureGates>;
-  try {
-    kubernetesVersion = parseKubernetesVersion(v['kubernetes-version'] ?? config.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
-    gates = { ...(config.featureGates ?? {}), ...(v['feature-gates'] ? parseFeatureGateList(v['feature-gates']) : {}) };
-    resolveFeatureGates(kubernetesVersion, gates);
-  } catch (err) {
-    if (err instanceof VersionError) throw new UsageError(err.message);
-    throw err;
-  }
+  const { kubernetesVersion, gates } = modelSettingsFrom(v, config);
   const placer = placerFor(nodeChoiceFrom(v, config, io.cwd, kubernetesVersion) ?? defaultNodeFacts());
   if (parsed.positionals.length === 0) throw new UsageError('no input: give files, folders or - for stdin (see oomguard simulate --help)');
   const s: Settings = {
