@@ -3,15 +3,13 @@
 // when the request arrives (before its body is read), so a slow upload eats into the budget.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { budgetFrom } from '../admission.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** performance.now() when the request arrived. */
-    receivedAt: number;
-  }
-}
+/** performance.now() when a request arrived, stamped on its raw message by the server's 'request' listener. */
+const kReceivedAt = Symbol('oomguard.receivedAt');
+type StampedMessage = IncomingMessage & { [kReceivedAt]?: number };
 
 export interface Deadline {
   budgetMs: number;
@@ -46,68 +44,84 @@ class RequestDeadline implements Deadline {
   }
 }
 
-export function deadlineOf(request: FastifyRequest): Deadline {
-  const budgetMs = budgetFrom((request.query as Record<string, unknown> | undefined)?.timeout);
-  return new RequestDeadline(budgetMs, request.receivedAt ?? performance.now());
+/** When the request arrived (performance.now()): stamped by the listener, else now (inject()). */
+export function receivedAt(request: FastifyRequest): number {
+  return (request.raw as StampedMessage)[kReceivedAt] ?? performance.now();
 }
 
-/** The guard of one connection: one timer, re-armed for each request the connection carries. */
+export function deadlineOf(request: FastifyRequest): Deadline {
+  const budgetMs = budgetFrom((request.query as Record<string, unknown> | undefined)?.timeout);
+  return new RequestDeadline(budgetMs, receivedAt(request));
+}
+
+/** The guard of one connection: one timer for all the requests the connection carries. */
 interface BodyGuard {
   timer: NodeJS.Timeout | null;
-  /** The connection's latest request (its raw message: it does not hold the parsed body) and logger. */
+  /** The connection's latest request (its raw message: it does not hold the parsed body). */
   raw: IncomingMessage | null;
-  log: FastifyBaseLogger | null;
+  /** When that request arrived (performance.now()). */
+  since: number;
 }
 
 const kBodyGuard = Symbol('oomguard.bodyGuard');
 type GuardedSocket = Socket & { [kBodyGuard]?: BodyGuard };
 
 /**
- * Stamps every request with its arrival time (called on the root instance: all routes see it),
- * and cuts off clients that have not delivered their whole request within `requestTimeoutMs`.
- * Node's own requestTimeout is not enforced for a TLS client that keeps dribbling body bytes
- * (seen on Node 20, 22 and 24), and the socket idle timeout never fires while bytes keep arriving.
+ * Stamps every request with its arrival time, and cuts off clients that have not delivered their
+ * whole request within `requestTimeoutMs`. Node's own requestTimeout is not enforced for a TLS
+ * client that keeps dribbling body bytes (seen on Node 20, 22 and 24), and the socket idle
+ * timeout never fires while bytes keep arriving.
  *
- * One timer per connection, not per request: HTTP/1.1 carries one request at a time (a pipelined
- * one is parsed only once the body before it is complete), so a connection's timer is re-armed
- * (refresh(), no allocation) when each request arrives, and when it fires it cuts the connection
- * if that latest request is still incomplete. This keeps a timer's allocation and the
- * onResponse/onRequestAbort hooks that cleared it off the path of every review; the timer is
- * cleared when the connection closes. Callback-style hook: no promise and microtask per review.
+ * Both happen in a listener of the server's 'request' event, put before fastify's own: no fastify
+ * onRequest hook (its hook runner and callbacks) on the path of every review. And no timer work
+ * per request: each connection has one timer, and a request only records itself and its arrival
+ * on the connection's guard (HTTP/1.1 carries one request at a time; a pipelined one is parsed
+ * only once the body before it is complete). When the timer fires it cuts the connection if the
+ * latest request is incomplete and past its own budget; otherwise it re-arms itself for the rest
+ * of that request's budget (a whole budget once the request is complete), so a keep-alive
+ * connection costs one timer callback per `requestTimeoutMs`, not a timer per review. The timer
+ * is cleared when the connection closes. inject() emits no 'request': its requests are stamped
+ * when the handler asks (receivedAt) and need no guard.
  */
 export function installDeadline(app: FastifyInstance, requestTimeoutMs: number): void {
-  app.decorateRequest('receivedAt', 0);
-  app.addHook('onRequest', (request, _reply, done) => {
-    request.receivedAt = performance.now();
-    if (requestTimeoutMs > 0) guardBody(request, requestTimeoutMs);
-    done();
-  });
+  const log = app.log;
+  const onRequest = (req: IncomingMessage): void => {
+    const now = performance.now();
+    (req as StampedMessage)[kReceivedAt] = now;
+    if (requestTimeoutMs > 0) guardBody(req, now, requestTimeoutMs, log);
+  };
+  (app.server as unknown as EventEmitter).prependListener('request', onRequest);
 }
 
-function guardBody(request: FastifyRequest, requestTimeoutMs: number): void {
-  const socket = request.raw.socket as GuardedSocket | null;
-  // inject()'s stand-in socket cannot be closed or cut: nothing to guard.
-  if (socket == null || typeof socket.destroy !== 'function') return;
-  let guard = socket[kBodyGuard];
-  if (guard === undefined) {
-    const g: BodyGuard = { timer: null, raw: null, log: null };
-    g.timer = setTimeout(() => {
-      const raw = g.raw;
-      if (raw === null || raw.complete || socket.destroyed) return;
-      g.log?.info({ ms: requestTimeoutMs }, 'slow client: request not received in time, connection closed');
-      socket.destroy();
-    }, requestTimeoutMs);
-    // Unreferenced: it never keeps the process alive.
-    g.timer.unref();
-    socket.once('close', () => {
-      if (g.timer !== null) clearTimeout(g.timer);
-      g.timer = g.raw = g.log = null;
-    });
-    socket[kBodyGuard] = guard = g;
-  } else if (guard.timer !== null) {
-    // The budget starts again with this request (refresh also re-arms a timer that has fired).
-    guard.timer.refresh();
+function guardBody(raw: IncomingMessage, now: number, requestTimeoutMs: number, log: FastifyBaseLogger): void {
+  const socket = raw.socket as GuardedSocket | null;
+  if (socket == null) return;
+  const guard = socket[kBodyGuard];
+  if (guard !== undefined) {
+    guard.raw = raw;
+    guard.since = now;
+    return;
   }
-  guard.raw = request.raw;
-  guard.log = request.log;
+  const g: BodyGuard = { timer: null, raw, since: now };
+  const check = (): void => {
+    const r = g.raw;
+    if (r === null || socket.destroyed) return;
+    const left = r.complete ? requestTimeoutMs : g.since + requestTimeoutMs - performance.now();
+    if (left > 0) {
+      // Still within its budget, or complete (the next request gets a whole budget): look again then.
+      g.timer = setTimeout(check, Math.ceil(left));
+      g.timer.unref();
+      return;
+    }
+    log.info({ ms: requestTimeoutMs, method: r.method, url: r.url, remoteAddress: socket.remoteAddress }, 'slow client: request not received in time, connection closed');
+    socket.destroy();
+  };
+  g.timer = setTimeout(check, requestTimeoutMs);
+  // Unreferenced: it never keeps the process alive.
+  g.timer.unref();
+  socket.once('close', () => {
+    if (g.timer !== null) clearTimeout(g.timer);
+    g.timer = g.raw = null;
+  });
+  socket[kBodyGuard] = g;
 }

@@ -7,8 +7,6 @@ import { deadlineOf } from '../plugins/deadline.js';
 import { readReview } from './read-review.js';
 import type { WebhookContext } from '../context.js';
 
-const LABELS = { endpoint: 'mutate' } as const;
-
 export async function mutateRoutes(app: FastifyInstance, opts: { ctx: WebhookContext }): Promise<void> {
   const { ctx } = opts;
   // A synchronous handler (judging is synchronous): fastify sends what it returns at once, with
@@ -29,20 +27,21 @@ export async function mutateRoutes(app: FastifyInstance, opts: { ctx: WebhookCon
     }
     ctx.metrics.countReview('mutate', outcome.decision);
     const seconds = (performance.now() - startedAt) / 1000;
-    ctx.metrics.observeLatency(LABELS, seconds);
+    ctx.metrics.observeLatency('mutate', seconds);
     const failed = outcome.decision === 'fail-open';
     if (failed || ctx.logs(request.log, 'info')) {
-      const line = {
+      // Fields that do not apply are left out (see validate.ts).
+      const line: Record<string, unknown> = {
         uid: review.uid,
         operation: review.operation,
         kind: outcome.kind ?? review.kind?.kind,
         object: outcome.objectName,
-        dryRun: review.dryRun || undefined,
-        decision: outcome.decision,
-        operations: outcome.operations || undefined,
-        reason: outcome.reason,
-        ms: Math.round(seconds * 1e4) / 10,
       };
+      if (review.dryRun) line.dryRun = true;
+      line.decision = outcome.decision;
+      if (outcome.operations > 0) line.operations = outcome.operations;
+      if (outcome.reason !== undefined) line.reason = outcome.reason;
+      line.ms = Math.round(seconds * 1e4) / 10;
       if (failed) request.log.error(line, 'mutate: could not compute a patch');
       else request.log.info(line, 'mutate');
     }

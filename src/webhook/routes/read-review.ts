@@ -20,7 +20,7 @@ export function readReview(
   } catch (err) {
     if (!(err instanceof ReviewError)) throw err;
     ctx.metrics.errors.inc({ endpoint, reason: 'bad-request' });
-    ctx.metrics.observeLatency({ endpoint }, (performance.now() - startedAt) / 1000);
+    ctx.metrics.observeLatency(endpoint, (performance.now() - startedAt) / 1000);
     request.log.info({ err: err.message }, `${endpoint}: not an AdmissionReview v1 with a uid`);
     void reply.code(400).send({ error: 'Bad Request', message: err.message });
     return null;
