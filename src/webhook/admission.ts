@@ -12,6 +12,7 @@ import { IGNORE_ANNOTATION } from '../engine/suppress.js';
 import type { Finding, ObjectReport, PatchOperation, Severity } from '../engine/types.js';
 import type { InputError, SourceObject } from '../input/types.js';
 import type { NodeFacts } from '../core/node.js';
+import type { Placement } from '../core/placement.js';
 import { formatBytes } from '../core/quantity.js';
 import type { FeatureGates, LimitRange, PodLike } from '../core/types.js';
 import type { AnyRule } from '../../rules/index.js';
@@ -232,7 +233,8 @@ export interface Outcome {
 }
 
 /** Chooses node facts for a pod (template): the node it is bound or selected to, else the worst case. */
-export type NodeChooser = (pod: PodLike | null) => NodeFacts;
+/** Where a pod is judged: its placement (core/placement.ts), or one capacity for every pod. */
+export type NodeChooser = (pod: PodLike | null) => Placement | NodeFacts;
 
 /** The LimitRanges of a namespace, in the order they are applied. */
 export type LimitRangeChooser = (namespace: string) => readonly LimitRange[];
@@ -299,7 +301,7 @@ interface Judged {
 function lintOne(
   object: Record<string, unknown>,
   located: PodLocation | null,
-  node: NodeFacts,
+  node: Placement | NodeFacts,
   limitRanges: readonly LimitRange[],
   linter: Linter,
   file: string,
@@ -382,9 +384,10 @@ export function judgeValidate(req: AdmissionRequest, chooseNode: NodeChooser, s:
         return outcome(allow(req.uid), 'allow', [], 'pod template unchanged');
       }
     }
-    node = chooseNode(located.pod);
+    const placement = chooseNode(located.pod);
+    node = 'facts' in placement ? placement.facts : placement;
     limitRanges = limitRangesOf(namespaceOf(object, req));
-    const now = lintOne(object, located, node, limitRanges, s.linter, '<object>');
+    const now = lintOne(object, located, placement, limitRanges, s.linter, '<object>');
     if (now.crashed.length > 0) {
       const c = now.crashed[0];
       return failed(`internal error in rule ${c.rule}: ${(c.error as Error)?.message ?? String(c.error)}`);
@@ -393,7 +396,7 @@ export function judgeValidate(req: AdmissionRequest, chooseNode: NodeChooser, s:
     if (req.operation === 'UPDATE' && isMapping(req.oldObject)) {
       // An old object the engine cannot judge: judge the new one on its own.
       try {
-        old = lintOne(req.oldObject, before === undefined ? locatePod(req.oldObject) : before, node, limitRanges, s.linter, '<oldObject>');
+        old = lintOne(req.oldObject, before === undefined ? locatePod(req.oldObject) : before, placement, limitRanges, s.linter, '<oldObject>');
         if (old.crashed.length > 0) old = null;
       } catch {
         old = null;

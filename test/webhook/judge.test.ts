@@ -51,3 +51,21 @@ t.test('a rule crash follows the failure policy; invalid input is still invalid'
   const ignore = prepareJudge({ ...settings, rules: [...rules, crashing] });
   t.match(decide(deployment([container('1Gi')]), {}, ignore), { decision: 'fail-open', response: { allowed: true } });
 });
+
+t.test('a pod judged on the node the placement rule chose: its capacity, and node-not-found when its node is not known', async (t) => {
+  const { StaticNodeView } = await import('../../src/webhook/plugins/node-cache.js');
+  const nodeObject = (name: string, memory: string) => ({ object: { apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { capacity: { memory }, allocatable: { memory } } }, pointer: '' });
+  const view = new StaticNodeView({ nodes: [nodeObject('small-1', '4Gi'), nodeObject('big-1', '64Gi')], source: 'node-file' });
+  const pod = (nodeName: string) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'default' },
+    spec: { nodeName, containers: [{ name: 'app', image: 'x', resources: { requests: { memory: '1Gi' }, limits: { memory: '2Gi' } } }] },
+  });
+  const warn = prepareJudge({ ...settings, mode: 'warn' });
+  const judged = (nodeName: string) => judgeValidate(parseReview(review(pod(nodeName))), (p) => view.place(p), warn);
+  const bound = judged('big-1');
+  t.notOk(JSON.stringify(bound.response).includes('node-not-found'), 'a known node: no node-not-found');
+  const lost = JSON.stringify(judged('gone-3').response);
+  t.match(lost, /spec\.nodeName \\?"gone-3\\?" is not among the given nodes/, 'an unknown node is said');
+});
