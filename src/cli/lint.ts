@@ -322,18 +322,11 @@ async function applyFixes(input: ReadResult, errors: InputError[], lint: Paramet
 
 /** explain --format svg|html: one picture per node that received a workload (all on one without Node objects). */
 async function renderPictures(report: LintReport, s: Settings): Promise<string> {
-  const [{ explainPicture, nodeDisplayName }, picture, html] = await Promise.all([import('../engine/simulation.js'), import('../output/node-picture.js'), import('../output/node-html.js')]);
-  const byNode = new Map<string, Array<{ workload: NonNullable<ReportedObject['workload']>; namespace: string }>>();
-  for (const o of report.objects) {
-    if (o.workload === undefined) continue;
-    const key = o.workload.placement.node ?? nodeDisplayName(s.placer.all);
-    byNode.set(key, [...(byNode.get(key) ?? []), { workload: o.workload, namespace: o.namespace ?? s.namespace }]);
-  }
-  if (byNode.size === 0) byNode.set(nodeDisplayName(s.placer.all), []);
-  const pictures = [...byNode].map(([name, workloads]) => {
-    const facts = s.placer.all.nodeNames.includes(name) ? s.placer.place({ spec: { nodeName: name } }).facts : s.placer.all;
-    return explainPicture(facts, name, workloads, `oomguard explain — node ${name}`);
-  });
+  const [{ explainPicture, groupByNode, nodeDisplayName }, picture, html] = await Promise.all([import('../engine/simulation.js'), import('../output/node-picture.js'), import('../output/node-html.js')]);
+  const workloads = report.objects.flatMap((o) => (o.workload === undefined ? [] : [{ workload: o.workload, namespace: o.namespace ?? s.namespace }]));
+  const nodes = groupByNode(workloads, s.placer);
+  if (nodes.length === 0) nodes.push({ name: nodeDisplayName(s.placer.all), facts: s.placer.all, items: [] });
+  const pictures = nodes.map(({ name, facts, items }) => explainPicture(facts, name, items, `oomguard explain — node ${name}`));
   if (s.format === 'svg') return picture.renderNodesSvg(pictures);
   return pictures.length === 1 ? html.renderNodeHtml(pictures[0]) : html.renderNodesHtml(`oomguard explain ${s.paths.join(' ')}`, [], pictures);
 }

@@ -78,7 +78,7 @@ export function usageModelText(model: UsageModel): string {
     case 'limit':
       return `each container at its memory limit (else its request; ${fallback})`;
     default:
-      return `each container at ${model.text} × its memory limit (else its request; ${fallback})`;
+      return `each container at ${model.text} × its memory limit (else × its request; ${fallback})`;
   }
 }
 
@@ -199,30 +199,34 @@ export function nodeDisplayName(facts: NodeFacts): string {
 }
 
 /**
- * Simulates every node that received a workload: workloads grouped by the node the placement rule
- * chose for them (with a capacity alone, all on one node), nodes in the order first used.
+ * Workloads grouped by the node the placement rule chose for them (with a capacity alone, all on
+ * one node), nodes in the order first used, each with the facts of that one node (a pod judged on
+ * the smallest of several candidates goes to that smallest node). Simulate and explain's pictures
+ * both draw per node from this.
  */
-export function simulateWorkloads(workloads: readonly PlacedWorkload[], placer: NodePlacer, model: UsageModel): NodeSimulation[] {
-  const byNode = new Map<string, { facts: NodeFacts; workloads: PlacedWorkload[] }>();
-  for (const pw of workloads) {
-    const p = pw.workload.placement;
-    // Judged on the facts of one node: that node's own; several candidates: the smallest of them.
-    const key = p.node ?? nodeDisplayName(placer.all);
-    let entry = byNode.get(key);
+export function groupByNode<T extends { workload: Pick<ReportedWorkload, 'placement'> }>(items: readonly T[], placer: NodePlacer): Array<{ name: string; facts: NodeFacts; items: T[] }> {
+  const byNode = new Map<string, { name: string; facts: NodeFacts; items: T[] }>();
+  for (const item of items) {
+    const node = item.workload.placement.node;
+    const name = node ?? nodeDisplayName(placer.all);
+    let entry = byNode.get(name);
     if (entry === undefined) {
-      const facts = p.node === null || p.candidates === 1 ? p.facts : placer.place({ spec: { nodeName: p.node } }).facts;
-      entry = { facts, workloads: [] };
-      byNode.set(key, entry);
+      // The placement's facts cover all its candidates; the node's own are those of a pod bound to it.
+      entry = { name, facts: node === null ? placer.all : placer.place({ spec: { nodeName: node } }).facts, items: [] };
+      byNode.set(name, entry);
     }
-    entry.workloads.push(pw);
+    entry.items.push(item);
   }
-  const out: NodeSimulation[] = [];
-  for (const [name, entry] of byNode) {
-    const { node, source } = simNodeOf(entry.facts, name);
-    const pods = entry.workloads.map((pw) => simPodOf(pw.workload, pw.namespace, model));
-    out.push({ name, facts: entry.facts, source, workloads: entry.workloads, pods, simulation: simulateNode(node, pods) });
-  }
-  return out;
+  return [...byNode.values()];
+}
+
+/** Simulates every node that received a workload (groupByNode), each on its own. */
+export function simulateWorkloads(workloads: readonly PlacedWorkload[], placer: NodePlacer, model: UsageModel): NodeSimulation[] {
+  return groupByNode(workloads, placer).map(({ name, facts, items }) => {
+    const { node, source } = simNodeOf(facts, name);
+    const pods = items.map((pw) => simPodOf(pw.workload, pw.namespace, model));
+    return { name, facts, source, workloads: items, pods, simulation: simulateNode(node, pods) };
+  });
 }
 
 /** The pod-level limit as a whole: the pod-level limit, else the sum of the running containers' limits when every one has one. */
@@ -237,25 +241,40 @@ function podLimit(w: ReportedWorkload): bigint | null {
   return a.containers.some(runs) ? sum : null;
 }
 
-/** A workload as a row of the picture, with the simulation's ranks when given. */
-function picturePod(pw: { workload: ReportedWorkload; namespace: string }, sim: NodeSimulation | null, pod: SimPod | null): PicturePod {
+/** What the picture shows of a simulation, indexed once: by "namespace/pod" and "namespace/pod/container". */
+interface SimulationRanks {
+  evictionRank: Map<string, number>;
+  refused: Set<string>;
+  killRank: Map<string, number>;
+  memcgOom: Set<string>;
+}
+
+/** Each key's first 1-based rank (two workloads of one name in a namespace: the first). */
+function firstRanks(keys: readonly string[]): Map<string, number> {
+  const ranks = new Map<string, number>();
+  keys.forEach((key, i) => {
+    if (!ranks.has(key)) ranks.set(key, i + 1);
+  });
+  return ranks;
+}
+
+function ranksOf(sim: NodeSimulation): SimulationRanks {
+  const s = sim.simulation;
+  return {
+    evictionRank: firstRanks(s.eviction.ranking.map((e) => `${e.namespace}/${e.name}`)),
+    refused: new Set(s.fit.refused.map((r) => `${r.namespace}/${r.name}`)),
+    killRank: new Map(s.kernelOom.ranking.map((v, i) => [usageKey(v.namespace, v.name, v.container), i + 1])),
+    memcgOom: new Set(s.memcgOom.map((m) => usageKey(m.namespace, m.pod, m.container))),
+  };
+}
+
+/** A workload as a row of the picture, with the simulation's ranks and its pod's usage when given. */
+function picturePod(pw: { workload: ReportedWorkload; namespace: string }, ranks: SimulationRanks | null, pod: SimPod | null): PicturePod {
   const w = pw.workload;
   const a = w.analysis;
-  const key = (container: string) => `${pw.namespace}/${w.name}/${container}`;
-  const killRank = new Map<string, number>();
-  const memcg = new Set<string>();
-  let evictionRank: number | undefined;
-  let placed: boolean | undefined;
-  if (sim !== null) {
-    sim.simulation.kernelOom.ranking.forEach((v, i) => {
-      if (v.namespace === pw.namespace && v.name === w.name) killRank.set(key(v.container), i + 1);
-    });
-    for (const m of sim.simulation.memcgOom) if (m.namespace === pw.namespace && m.pod === w.name) memcg.add(key(m.container));
-    const rank = sim.simulation.eviction.ranking.findIndex((e) => e.namespace === pw.namespace && e.name === w.name);
-    evictionRank = rank < 0 ? undefined : rank + 1;
-    placed = !sim.simulation.fit.refused.some((r) => r.namespace === pw.namespace && r.name === w.name);
-  }
+  const podKey = `${pw.namespace}/${w.name}`;
   const usage = new Map((pod?.containers ?? []).map((c) => [c.name, c.usage]));
+  const evictionRank = ranks?.evictionRank.get(podKey);
   return {
     namespace: w.namespace,
     name: w.name,
@@ -264,25 +283,30 @@ function picturePod(pw: { workload: ReportedWorkload; namespace: string }, sim: 
     memoryRequest: a.effectiveMemoryRequest > 0n ? a.effectiveMemoryRequest : null,
     memoryLimit: podLimit(w),
     ...(evictionRank !== undefined ? { evictionRank } : {}),
-    ...(placed !== undefined ? { placed } : {}),
-    containers: a.containers.map((c) => ({
-      name: c.name,
-      type: c.type,
-      memoryRequest: c.memoryRequest,
-      memoryLimit: c.memoryLimit,
-      oomScoreAdj: c.oomScoreAdj,
-      ...(usage.has(c.name) && runs(c) ? { usage: usage.get(c.name)! } : {}),
-      ...(killRank.has(key(c.name)) ? { oomKillRank: killRank.get(key(c.name))! } : {}),
-      ...(memcg.has(key(c.name)) ? { memcgOom: true } : {}),
-    })),
+    ...(ranks !== null ? { placed: !ranks.refused.has(podKey) } : {}),
+    containers: a.containers.map((c) => {
+      const key = usageKey(pw.namespace, w.name, c.name);
+      const killRank = ranks?.killRank.get(key);
+      return {
+        name: c.name,
+        type: c.type,
+        memoryRequest: c.memoryRequest,
+        memoryLimit: c.memoryLimit,
+        oomScoreAdj: c.oomScoreAdj,
+        ...(usage.has(c.name) && runs(c) ? { usage: usage.get(c.name)! } : {}),
+        ...(killRank !== undefined ? { oomKillRank: killRank } : {}),
+        ...(ranks?.memcgOom.has(key) ? { memcgOom: true } : {}),
+      };
+    }),
   };
 }
 
 /** The picture of one simulated node: pods in eviction order (first evicted first), refused pods last. */
 export function simulationPicture(sim: NodeSimulation, title: string, notes: string[]): NodePicture {
   const n = sim.simulation.node;
-  const podOf = new Map(sim.pods.map((p, i) => [sim.workloads[i], p]));
-  const pods = sim.workloads.map((pw) => picturePod(pw, sim, podOf.get(pw) ?? null));
+  const ranks = ranksOf(sim);
+  // sim.pods[i] is sim.workloads[i]'s pod.
+  const pods = sim.workloads.map((pw, i) => picturePod(pw, ranks, sim.pods[i]));
   const order = (p: PicturePod) => (p.placed === false ? Number.MAX_SAFE_INTEGER : (p.evictionRank ?? Number.MAX_SAFE_INTEGER - 1));
   pods.sort((a, b) => order(a) - order(b));
   return {
