@@ -22,7 +22,7 @@ import type { Io } from './io.js';
 import { VERSION } from './version.js';
 import { rules } from '../../rules/index.js';
 import { loadConfigOption } from './args.js';
-import { nodeMemoryFacts, parseCommandLine } from './command-line.js';
+import { REPORT_FLAG_OPTIONS, colorFrom, nodeMemoryFacts, parseCommandLine } from './command-line.js';
 import { NODE_PRESET_PROVIDERS } from '../core/node-presets.js';
 import { NodeError, defaultNodeFacts, nodeFactsFromNodes } from '../core/node.js';
 import { placerFor } from '../core/placement.js';
@@ -156,12 +156,7 @@ function settingsFrom(argv: string[], io: Io): Settings | null {
       'request-timeout': { type: 'string' },
       'kubernetes-version': { type: 'string' },
       'feature-gates': { type: 'string' },
-      config: { type: 'string' },
-      format: { type: 'string', short: 'f' },
-      color: { type: 'boolean' },
-      'no-color': { type: 'boolean' },
-      'max-file-size': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      ...REPORT_FLAG_OPTIONS,
     },
     'audit',
   );
@@ -208,7 +203,7 @@ function settingsFrom(argv: string[], io: Io): Settings | null {
 
   return {
     format,
-    color: v['no-color'] ? false : v.color ? true : io.color,
+    color: colorFrom(v, io.color),
     config,
     kubernetesVersion,
     gates,

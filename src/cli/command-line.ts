@@ -28,3 +28,18 @@ export function nodeMemoryFacts(text: string, what: string, source: NodeSource):
   if (bytes <= 0n) throw new UsageError(`${what}: node memory must be positive`);
   return nodeFactsFromCapacity(bytes, source);
 }
+
+/** The options of every command that reads manifests and prints a report (lint, explain, simulate, audit). */
+export const REPORT_FLAG_OPTIONS = {
+  config: { type: 'string' },
+  format: { type: 'string', short: 'f' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  'max-file-size': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** --color / --no-color, else what the terminal says. */
+export function colorFrom(flags: { color?: boolean; 'no-color'?: boolean }, terminal: boolean): boolean {
+  return flags['no-color'] ? false : flags.color ? true : terminal;
+}

@@ -5,7 +5,7 @@ import type { Io } from './io.js';
 import { VERSION } from './version.js';
 import { rules } from '../../rules/index.js';
 import { loadConfigOption, maxFileBytes, modelSettingsFrom } from './args.js';
-import { parseCommandLine } from './command-line.js';
+import { REPORT_FLAG_OPTIONS, colorFrom, parseCommandLine } from './command-line.js';
 import type { LoadedConfig } from '../config/load.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../core/versions.js';
 import { defaultNodeFacts } from '../core/node.js';
@@ -101,16 +101,11 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
       ...NODE_FLAG_OPTIONS,
       'kubernetes-version': { type: 'string' },
       'feature-gates': { type: 'string' },
-      config: { type: 'string' },
-      format: { type: 'string', short: 'f' },
-      color: { type: 'boolean' },
-      'no-color': { type: 'boolean' },
-      'max-file-size': { type: 'string' },
+      ...REPORT_FLAG_OPTIONS,
       fix: { type: 'boolean' },
       concurrency: { type: 'string' },
       namespace: { type: 'string', short: 'n' },
       'limit-ranges': { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
     },
     command,
   );
@@ -130,7 +125,7 @@ function settingsFrom(argv: string[], io: Io, command: 'lint' | 'explain'): Sett
 
   const node = nodeChoiceFrom(v, config, io.cwd, kubernetesVersion) ?? defaultNodeFacts();
 
-  const color = v['no-color'] ? false : v.color ? true : io.color;
+  const color = colorFrom(v, io.color);
   const paths = parsed.positionals.length > 0 ? parsed.positionals : [];
   if (paths.length === 0) throw new UsageError(`no input: give files, folders or - for stdin (see oomguard ${command} --help)`);
   const fix = v.fix === true;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
 import { loadConfigOption, maxFileBytes, modelSettingsFrom } from './args.js';
-import { parseCommandLine } from './command-line.js';
+import { REPORT_FLAG_OPTIONS, colorFrom, parseCommandLine } from './command-line.js';
 import { NODE_FLAGS_HELP, NODE_FLAG_OPTIONS, nodeChoiceFrom } from './node-file.js';
 import { DEFAULT_NAMESPACE, admissionContext, limitRangeFilesFrom, limitRangesIn, parseNamespace, readLimitRangeFiles } from './limit-ranges.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../core/versions.js';
@@ -130,12 +130,7 @@ export async function runSimulate(argv: string[], io: Io): Promise<number> {
       'feature-gates': { type: 'string' },
       namespace: { type: 'string', short: 'n' },
       'limit-ranges': { type: 'string', multiple: true },
-      config: { type: 'string' },
-      format: { type: 'string', short: 'f' },
-      color: { type: 'boolean' },
-      'no-color': { type: 'boolean' },
-      'max-file-size': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      ...REPORT_FLAG_OPTIONS,
     },
     'simulate',
   );
@@ -154,7 +149,7 @@ export async function runSimulate(argv: string[], io: Io): Promise<number> {
     kubernetesVersion,
     gates,
     format,
-    color: v['no-color'] ? false : v.color ? true : io.color,
+    color: colorFrom(v, io.color),
     paths: parsed.positionals,
     maxFileBytes: maxFileBytes(v['max-file-size']),
     namespace: v.namespace !== undefined ? parseNamespace(v.namespace, '--namespace') : (config.namespace ?? DEFAULT_NAMESPACE),

@@ -4,7 +4,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
-import { nodeMemoryFacts, parseCommandLine } from './command-line.js';
+import { colorFrom, nodeMemoryFacts, parseCommandLine } from './command-line.js';
 import { DEFAULT_KUBERNETES_VERSION, VersionError, parseKubernetesVersion } from '../core/versions.js';
 import { KernelLogReader } from '../forensics/reader.js';
 import { explainEviction, explainReport, explainTermination } from '../forensics/explain.js';
@@ -107,7 +107,7 @@ export async function runWhodunit(argv: string[], io: Io, stdin: StdinChunks = p
   const logs = parsed.positionals;
   if (logs.length === 0 && v.pods === undefined) throw new UsageError('no input: give kernel logs (- for stdin) and/or --pods FILE (see oomguard whodunit --help)');
   if (logs.filter((l) => l === '-').length + (v.pods === '-' ? 1 : 0) > 1) throw new UsageError('standard input (-) can be read once: give either the log or --pods as -');
-  const color = v['no-color'] ? false : v.color ? true : io.color;
+  const color = colorFrom(v, io.color);
 
   const errors: InputProblem[] = [];
   let pods: PodIndex | null = null;
