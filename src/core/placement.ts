@@ -221,11 +221,6 @@ export class NodePool implements NodePlacer {
   }
 }
 
-/** Facts, a placement or a placer: what callers pass; normalised to a placer. */
-export function placerOf(nodes: NodeFacts | NodePlacer): NodePlacer {
-  return 'place' in nodes ? nodes : fixedPlacer(nodes);
-}
-
 /** Node objects as given (a node file, the cluster): plain data, so it can be sent to worker threads. */
 export interface GivenNodes {
   nodes: ReadonlyArray<{ object: unknown; pointer: string }>;
@@ -235,6 +230,8 @@ export interface GivenNodes {
 /** What a command judges on: one capacity (facts), or nodes to place each pod on. */
 export type NodeChoice = NodeFacts | GivenNodes;
 
-export function placerFor(choice: NodeChoice): NodePlacer {
+/** A placer for what a caller judges on: a choice as given, or a placer already made (returned as is). */
+export function placerFor(choice: NodeChoice | NodePlacer): NodePlacer {
+  if ('place' in choice) return choice;
   return 'nodes' in choice ? new NodePool(choice.nodes, choice.source) : fixedPlacer(choice);
 }

@@ -8,7 +8,7 @@ import { QuantityError } from '../core/quantity.js';
 import { resolveFeatureGates } from '../core/versions.js';
 import type { FeatureGates, LimitRange } from '../core/types.js';
 import type { NodeFacts } from '../core/node.js';
-import { fixedPlacement, placerOf } from '../core/placement.js';
+import { fixedPlacement, placerFor } from '../core/placement.js';
 import type { NodePlacer, Placement } from '../core/placement.js';
 import type { SourceObject, InputError } from '../input/types.js';
 import { compileMessage, formatMessage, nodeWording } from '../../rules/define-rule.js';
@@ -230,15 +230,15 @@ export function prepareLinter(settings: LinterSettings): Linter {
     kubernetesVersion,
     gates,
     lint(objects, nodes, admission = NO_ADMISSION) {
-      const placer = placerOf(nodes);
+      const placer = placerFor(nodes);
       const reports: ObjectReport[] = [];
       const errors: InputError[] = [];
       const ruleCrashes: RuleCrash[] = [];
       for (const source of objects) {
         const located = locatePod(source.object);
         const limitRanges = located === null || admission.limitRanges.size === 0 ? NONE : limitRangesOf(source.object, admission);
-        const placement = located === null ? null : placer.place(located.pod);
-        reports.push(lintObject(source, reports.length, placement ?? fixedPlacement(placer.all), located, limitRanges, errors, ruleCrashes));
+        // place(null), for an object without a pod (not judged), is the placer's shared all-nodes placement.
+        reports.push(lintObject(source, reports.length, placer.place(located?.pod ?? null), located, limitRanges, errors, ruleCrashes));
       }
       return { objects: reports, errors, ruleCrashes };
     },
