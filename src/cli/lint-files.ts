@@ -19,9 +19,16 @@ import type { FileInput, InputFile } from '../input/read.js';
 import { admissionContext, limitRangesIn, mayHoldLimitRange } from './limit-ranges.js';
 import type { AdmissionData, FoundLimitRange } from './limit-ranges.js';
 import type { InputError } from '../input/types.js';
+import type { ParseOptions } from '../input/parse.js';
 import { countReport } from '../output/common.js';
 import type { ReportCounts } from '../output/common.js';
 import { objectJsonText } from '../output/json.js';
+
+/**
+ * The linter reads no more of an object without a pod than its identity (apiVersion, kind,
+ * metadata), so those objects are not built whole (parse.ts); the errors are the same.
+ */
+const LINT_PARSE: ParseOptions = { objectsWithoutPod: 'identity' };
 
 /** Everything a thread needs to lint files as the command line asked (plain data: it is sent to workers). */
 export interface FileLintSettings {
@@ -91,7 +98,7 @@ export function fileLinter(settings: FileLintSettings, parsed?: Map<string, File
       lintErrors: result.errors,
     };
   };
-  const lintFile = (file: InputFile) => lintInput(readInputFile(file, { maxFileBytes: settings.maxFileBytes }));
+  const lintFile = (file: InputFile) => lintInput(readInputFile(file, { maxFileBytes: settings.maxFileBytes, parse: LINT_PARSE }));
   return {
     lintInput,
     lintFile,
@@ -104,7 +111,7 @@ export function fileLinter(settings: FileLintSettings, parsed?: Map<string, File
       }
       if (scanned.bytes === null) return lintFile(file);
       const b = scanned.bytes;
-      return lintInput(parseFileBytes(file, Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength), {}));
+      return lintInput(parseFileBytes(file, Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength), { parse: LINT_PARSE }));
     },
   };
 }
@@ -158,7 +165,7 @@ export function scanFile(file: InputFile, settings: ScanSettings, keeper: Keeper
   const read = readFileBytes(file, settings.maxFileBytes, keeper.alloc);
   if ('error' in read) return { error: read.error, bytes: null, limitRanges: [] };
   if (!mayHoldLimitRange(read.bytes)) return { error: null, bytes: keeper.keep(read.bytes), limitRanges: [] };
-  const input = parseFileBytes(file, read.bytes, {});
+  const input = parseFileBytes(file, read.bytes, { parse: LINT_PARSE });
   keeper.parsed?.set(file.abs, input);
   return { error: null, bytes: keeper.keep(read.bytes), limitRanges: limitRangesIn(input.objects, settings.defaultNamespace).found };
 }

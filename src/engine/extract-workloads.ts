@@ -22,6 +22,12 @@ const TEMPLATE_KINDS = new Set([
   'Rollout',
 ]);
 
+/**
+ * Every kind locatePod finds a pod in by its kind (others only by the shape of spec.template): the
+ * parser builds these whole even when it reduces objects without a pod (input/parse.ts).
+ */
+export const KINDS_WITH_POD: ReadonlySet<string> = new Set(['Pod', 'PodTemplate', 'CronJob', ...TEMPLATE_KINDS]);
+
 function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

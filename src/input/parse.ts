@@ -37,6 +37,7 @@ import {
 } from 'js-yaml';
 import type { Event, ScalarEvent, SequenceEvent } from 'js-yaml';
 import type { InputError, SourceObject } from './types.js';
+import { KINDS_WITH_POD } from '../engine/extract-workloads.js';
 
 /** Collections nested deeper than this are rejected (js-yaml's parser checks it without recursing further). */
 export const MAX_DEPTH = 100;
@@ -148,6 +149,19 @@ export interface ParseResult {
   errors: InputError[];
 }
 
+export interface ParseOptions {
+  /**
+   * `whole` (the default): every object as written. `identity`: an object that cannot hold a pod
+   * (not a Pod, a template kind, a CronJob or any kind with spec.template) and is neither a
+   * LimitRange nor a List keeps only apiVersion, kind and metadata, which is all the linter reads
+   * of it. Most of a typical input (ConfigMaps, CRDs, RBAC, Services) is then never built, while
+   * every document is still parsed and checked in full: the errors are those of `whole`. A
+   * document that anything could make differ (tags, anchors, merge keys, duplicate keys, `.inf`)
+   * is built whole.
+   */
+  objectsWithoutPod?: 'whole' | 'identity';
+}
+
 /** A piece of the file holding one YAML document: its text and the 0-based file line it starts on. */
 interface Chunk {
   text: string;
@@ -161,10 +175,23 @@ interface DocSource {
   line: number;
   /** Which document of `text` (always 0 unless the splitter missed a boundary). */
   docInChunk: number;
+  /**
+   * The document's events from the first parse (starting with its DOCUMENT event), kept for
+   * positions when the document is small: looking up a finding's line then needs no second parse.
+   */
+  events?: Event[];
 }
 
-export function parseText(text: string, file: string): ParseResult {
+/**
+ * Documents up to this many characters keep their events for positions (see DocSource.events);
+ * larger ones (a PodList of thousands of Pods) are parsed again when a position is asked, so that
+ * holding their objects does not also hold several times their size in events.
+ */
+const KEEP_EVENTS_CHARS = 1024 * 1024;
+
+export function parseText(text: string, file: string, options: ParseOptions = {}): ParseResult {
   const out: ParseResult = { objects: [], errors: [] };
+  const identity = options.objectsWithoutPod === 'identity';
   try {
     if (text.indexOf('\0') !== -1) {
       out.errors.push({ file, document: null, line: null, message: 'binary file (contains NUL bytes); expected YAML or JSON text' });
@@ -185,12 +212,12 @@ export function parseText(text: string, file: string): ParseResult {
         }
         chunks = stream;
       } else {
-        parseChunk(parsed.chunk, file, 0, out, parsed.events);
+        parseChunk(parsed.chunk, file, 0, out, identity, parsed.events);
         return out;
       }
     }
     let document = 0;
-    for (const chunk of chunks) document += parseChunk(chunk, file, document, out);
+    for (const chunk of chunks) document += parseChunk(chunk, file, document, out, identity);
   } catch (err) {
     out.errors.push({ file, document: null, line: null, message: `internal error while parsing: ${firstLine(err)}` });
   }
@@ -790,7 +817,7 @@ function parseLenient(chunk: Chunk): Parsed {
 // One document
 
 /** Parses one chunk; returns how many documents it held (at least 1). */
-function parseChunk(chunk: Chunk, file: string, firstDocument: number, out: ParseResult, parsed?: Event[]): number {
+function parseChunk(chunk: Chunk, file: string, firstDocument: number, out: ParseResult, identity: boolean, parsed?: Event[]): number {
   let events: Event[];
   if (parsed !== undefined) events = parsed;
   else {
@@ -810,7 +837,7 @@ function parseChunk(chunk: Chunk, file: string, firstDocument: number, out: Pars
     const to = k + 1 < starts.length ? starts[k + 1] : events.length;
     const docEvents = starts.length === 1 ? events : events.slice(from, to);
     try {
-      parseDocument(docEvents, { text: chunk.text, line: chunk.line, docInChunk: k }, file, document, out);
+      parseDocument(docEvents, { text: chunk.text, line: chunk.line, docInChunk: k }, file, document, out, identity);
     } catch (err) {
       out.errors.push(yamlError(err, file, document, chunk));
     }
@@ -818,9 +845,17 @@ function parseChunk(chunk: Chunk, file: string, firstDocument: number, out: Pars
   return Math.max(1, starts.length);
 }
 
-function parseDocument(events: Event[], src: DocSource, file: string, document: number, out: ParseResult): void {
+function parseDocument(events: Event[], src: DocSource, file: string, document: number, out: ParseResult, identity: boolean): void {
   const root = 1; // events[0] is the DOCUMENT event
   if (events.length < 2 || events[root].type === EVENT_ID.POP) return;
+  if (identity) {
+    const brief = identityOf(events, src.text);
+    if (brief !== null) {
+      out.objects.push(sourceObject(file, document, '', src.line + lineAt(src.text, nodePosition(events[root])) + 1, brief, src));
+      return;
+    }
+  }
+  if (src.text.length <= KEEP_EVENTS_CHARS) src.events = events;
 
   const aliases = checkAliases(events, src.text);
   if (aliases !== null) {
@@ -948,6 +983,127 @@ function yamlError(err: unknown, file: string, document: number, chunk: Chunk): 
   }
   if (err instanceof RangeError) return { file, document, line: null, message: `document too deeply nested or too large (${firstLine(err)})` };
   return { file, document, line: null, message: `cannot parse: ${firstLine(err)}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Objects without a pod (ParseOptions.objectsWithoutPod: 'identity')
+
+/** What js-yaml's constructor makes of a scalar without tag (constructScalar). */
+function untaggedScalar(text: string, e: ScalarEvent): unknown {
+  const source = getScalarValue(text, e);
+  return e.style === SCALAR_STYLE.PLAIN ? SCHEMA.resolveImplicitScalarTag(source).value : source;
+}
+
+/**
+ * A plain scalar go-yaml would read as infinity or NaN (goFloat throws NonJsonNumber for it while
+ * building): a document holding one is built whole, so that it is reported as usual.
+ */
+function mayBeInfOrNan(text: string, e: ScalarEvent): boolean {
+  if (e.style !== SCALAR_STYLE.PLAIN || e.valueStart < 0) return false;
+  const c = text.charCodeAt(e.valueStart);
+  return (c === 0x2e || c === 0x2b || c === 0x2d) /* . + - */ && GO_INF_NAN.test(getScalarValue(text, e));
+}
+
+const POP_EVENT: Event = { type: EVENT_ID.POP };
+
+/** Mappings with more keys than this check them in a Set (see identityOf). */
+const MANY_KEYS = 16;
+
+/**
+ * The object `events` (one document) builds to, reduced to apiVersion, kind and metadata, when it
+ * cannot hold a pod and building it whole could not fail; null when it must be built whole. One
+ * pass over the events checks what js-yaml's constructor would refuse: duplicate keys (compared as
+ * js-yaml's map compares them, String() of the resolved key) and plain `.inf`/`.nan`; documents
+ * with tags, anchors, aliases, merge keys or non-scalar keys are left to the constructor.
+ */
+function identityOf(events: Event[], text: string): Record<string, unknown> | null {
+  const rootEvent = events[1];
+  if (rootEvent.type !== EVENT_ID.MAPPING) return null;
+  // Per open collection: whether it is a mapping, whether its next child is a key, and where its
+  // keys start in `keyList` (the keys of every open mapping, innermost last). A mapping with many
+  // keys gets a Set as well, so that checking them stays linear.
+  const isMapping: boolean[] = [];
+  const wantsKey: boolean[] = [];
+  const keysFrom: number[] = [];
+  const keySets: (Set<string> | undefined)[] = [];
+  const keyList: string[] = [];
+  let rootKey = ''; // at depth 1: the root key whose value comes next
+  let apiVersion: ScalarEvent | null = null;
+  let kind: ScalarEvent | null = null;
+  let metadataFrom = -1;
+  let metadataTo = -1;
+  let specDepth = 0; // 2 while the root's spec mapping is open
+  const order: string[] = []; // apiVersion, kind and metadata in the order written
+  for (let i = 1; i < events.length; i++) {
+    const e = events[i];
+    const depth = isMapping.length;
+    if (e.type === EVENT_ID.POP) {
+      if (depth === 0) break; // the document's own POP
+      isMapping.pop();
+      wantsKey.pop();
+      keyList.length = keysFrom.pop()!;
+      keySets.pop();
+      if (depth === specDepth) specDepth = 0;
+      if (depth === 2 && metadataFrom >= 0 && metadataTo < 0) metadataTo = i + 1;
+      continue;
+    }
+    if (e.type === EVENT_ID.DOCUMENT || e.type === EVENT_ID.ALIAS || e.tagStart >= 0 || e.anchorStart >= 0) return null;
+    if (e.type === EVENT_ID.SCALAR && mayBeInfOrNan(text, e)) return null;
+    if (depth > 0 && wantsKey[depth - 1]) {
+      // A key: a scalar, compared as js-yaml's map compares keys.
+      if (e.type !== EVENT_ID.SCALAR) return null;
+      if (e.style === SCALAR_STYLE.PLAIN && e.valueEnd - e.valueStart === 2 && text.startsWith('<<', e.valueStart)) return null;
+      const key = String(untaggedScalar(text, e));
+      const from = keysFrom[depth - 1];
+      const set = keySets[depth - 1];
+      if (set !== undefined) {
+        if (set.has(key)) return null;
+        set.add(key);
+      } else {
+        for (let k = from; k < keyList.length; k++) if (keyList[k] === key) return null;
+        if (keyList.length - from === MANY_KEYS) keySets[depth - 1] = new Set(keyList.slice(from)).add(key);
+      }
+      keyList.push(key);
+      if (depth === specDepth && key === 'template') return null;
+      if (depth === 1) rootKey = key;
+      wantsKey[depth - 1] = false;
+      continue;
+    }
+    // A value (in a mapping, a key comes next) or a sequence item.
+    if (depth > 0 && isMapping[depth - 1]) wantsKey[depth - 1] = true;
+    if (depth === 1) {
+      if (rootKey === 'apiVersion' || rootKey === 'kind') {
+        if (e.type !== EVENT_ID.SCALAR) return null;
+        if (rootKey === 'kind') kind = e;
+        else apiVersion = e;
+        order.push(rootKey);
+      } else if (rootKey === 'metadata') {
+        order.push(rootKey);
+        metadataFrom = i;
+        if (e.type === EVENT_ID.SCALAR) metadataTo = i + 1;
+      } else if (rootKey === 'spec' && e.type === EVENT_ID.MAPPING) specDepth = 2;
+    }
+    if (e.type === EVENT_ID.MAPPING || e.type === EVENT_ID.SEQUENCE) {
+      const mapping = e.type === EVENT_ID.MAPPING;
+      isMapping.push(mapping);
+      wantsKey.push(mapping);
+      keysFrom.push(keyList.length);
+      keySets.push(undefined);
+    }
+  }
+  if (apiVersion === null || kind === null) return null;
+  const apiVersionValue = untaggedScalar(text, apiVersion);
+  const kindValue = untaggedScalar(text, kind);
+  if (typeof apiVersionValue !== 'string' || apiVersionValue === '' || typeof kindValue !== 'string' || kindValue === '') return null;
+  // Built whole: kinds that hold a pod by kind, LimitRanges (admission reads them), Lists (items).
+  if (KINDS_WITH_POD.has(kindValue) || kindValue === 'LimitRange' || kindValue.endsWith('List')) return null;
+  const object: Record<string, unknown> = {};
+  for (const key of order) {
+    if (key === 'apiVersion') object.apiVersion = apiVersionValue;
+    else if (key === 'kind') object.kind = kindValue;
+    else object.metadata = constructFromEvents([events[0], ...events.slice(metadataFrom, metadataTo), POP_EVENT], { source: text, schema: SCHEMA })[0];
+  }
+  return object;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1131,9 +1287,9 @@ function indexFor(src: DocSource, events?: Event[]): DocIndex {
     cache.set(src, hit);
     return hit;
   }
-  const all = events ?? parseEvents(src.text, { maxDepth: MAX_DEPTH });
+  const all = events ?? src.events ?? parseEvents(src.text, { maxDepth: MAX_DEPTH });
   let first = 0;
-  if (events === undefined) {
+  if (all !== events && all !== src.events) {
     let seen = -1;
     for (let i = 0; i < all.length; i++) {
       if (all[i].type === EVENT_ID.DOCUMENT && ++seen === src.docInChunk) {

@@ -7,6 +7,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { parseText } from './parse.js';
+import type { ParseOptions } from './parse.js';
 import type { FileSource, InputError, ReadResult, SourceObject } from './types.js';
 
 export interface ReadOptions {
@@ -104,6 +105,8 @@ export interface FileInput {
 export interface ReadFileOptions {
   maxFileBytes: number;
   keepSource?: boolean;
+  /** How to parse (parse.ts); the default builds every object whole. */
+  parse?: ParseOptions;
 }
 
 /** Reads, decodes and parses one file. Never throws: problems become its errors. */
@@ -132,7 +135,7 @@ export function unreadFile(error: InputError): FileInput {
 export function parseFileBytes(f: InputFile, bytes: Buffer, opts: Omit<ReadFileOptions, 'maxFileBytes'>): FileInput {
   const text = decode(bytes);
   if (typeof text !== 'string') return { file: f.shown, read: true, objects: [], errors: [whole(f.shown, text.error)] };
-  const parsed = parseText(text, f.shown);
+  const parsed = parseText(text, f.shown, opts.parse);
   const out: FileInput = { file: f.shown, read: true, objects: parsed.objects, errors: parsed.errors };
   if (opts.keepSource) out.source = { file: f.shown, abs: f.abs, text, encoding: encodingOf(bytes) };
   return out;
