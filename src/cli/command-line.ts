@@ -1,11 +1,16 @@
 // Command-line parsing every command shares, kept free of heavy imports (no rules, config schema
 // or YAML parser), so that a command that needs none of them, such as whodunit, loads none of them.
-import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from './exit-codes.js';
 import { nodeFactsFromCapacity } from '../core/node.js';
 import type { NodeFacts, NodeSource } from '../core/node.js';
 import { Quantity, QuantityError } from '../core/quantity.js';
+
+// Not `import { parseArgs } from 'node:util'`: importing a built-in as an ES module builds its
+// namespace from all its exports, and reading node:util's lazy ones loads worker_threads, streams,
+// the diff algorithm and more, 3-5 ms of `oomguard lint one.yaml`'s start-up. getBuiltinModule
+// reads parseArgs alone.
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 /** parseArgs (strict, positionals allowed) whose errors name the command's --help. */
 export function parseCommandLine<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O, command: string) {

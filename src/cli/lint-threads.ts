@@ -17,13 +17,15 @@
 // unread is read by the main thread before the second pass, every file without an outcome once all
 // workers have ended is linted in the main thread, and one line on stderr says so. An exception
 // thrown by the engine itself is reported as in a single-threaded run.
-import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { UsageError } from './exit-codes.js';
 import { KEEP_BYTES, fileLinter, localKeeper, scanFile } from './lint-files.js';
 import type { FileLintSettings, FileOutcome, Keeper, ScanSettings, ScannedFile } from './lint-files.js';
 import type { FileInput, InputFile } from '../input/read.js';
+
+// Built-ins read with getBuiltinModule, not imported: see input/read.ts.
+const { statSync } = process.getBuiltinModule('node:fs');
+const { availableParallelism } = process.getBuiltinModule('node:os');
 
 /** `--concurrency`: auto (the default), off, or a number of worker threads. */
 export type Concurrency = 'auto' | 'off' | number;

@@ -2,7 +2,6 @@
 import path from 'node:path';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
-import { VERSION } from './version.js';
 import { rules } from '../../rules/index.js';
 import { loadConfigOption, maxFileBytes, modelSettingsFrom } from './args.js';
 import { REPORT_FLAG_OPTIONS, colorFrom, parseCommandLine } from './command-line.js';
@@ -19,7 +18,6 @@ import type { FileLintSettings, FileOutcome, ObjectCounts, ScanSettings } from '
 import { DEFAULT_NAMESPACE, admissionContext, limitRangeFilesFrom, limitRangesIn, parseNamespace, readLimitRangeFiles } from './limit-ranges.js';
 import type { FoundLimitRange, LimitRangeFile } from './limit-ranges.js';
 import { countReport } from '../output/common.js';
-import { assembleJson } from '../output/json.js';
 import { lintInMainThread, lintInWorkers, parseConcurrency, threadPlan } from './lint-threads.js';
 import type { Concurrency } from './lint-threads.js';
 import { lintObjects } from '../engine/lint.js';
@@ -147,6 +145,8 @@ export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain
   const run = s.fix ? await lintWithFixes(s, fromFiles, io) : await lintFiles(s, fromFiles, io);
   const { report, counts } = run;
   if (run.objectsJson !== null) {
+    // Imported for --format json only, as render() imports each format's module.
+    const { assembleJson } = await import('../output/json.js');
     io.stdout(assembleJson({ ...report, objects: run.objectsJson, counts: { ...counts, inputErrors: report.errors.length } }));
   } else {
     io.stdout(await render(report, s, command));
@@ -336,7 +336,9 @@ async function render(report: LintReport, s: Settings, command: 'lint' | 'explai
       return (await import('../output/json.js')).formatJson(report);
     case 'sarif': {
       const enabled = rules.filter((r) => (s.config.ruleSettings.get(r.meta.id)?.severity ?? r.meta.severity) !== 'off');
-      return (await import('../output/sarif.js')).formatSarif(
+      // version.js (it reads package.json) only here: no other format prints the version.
+      const [{ formatSarif }, { VERSION }] = await Promise.all([import('../output/sarif.js'), import('./version.js')]);
+      return formatSarif(
         report,
         enabled.map((r) => ({
           id: r.meta.id,

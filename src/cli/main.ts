@@ -3,7 +3,6 @@
 import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, UsageError } from './exit-codes.js';
 import { processIo } from './io.js';
 import type { Io } from './io.js';
-import { VERSION } from './version.js';
 
 export type { Io } from './io.js';
 
@@ -45,7 +44,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       case '--version':
       case '-v':
       case 'version':
-        io.stdout(`${VERSION}\n`);
+        // Imported here only: it reads package.json, which no other command needs at start-up.
+        io.stdout(`${(await import('./version.js')).VERSION}\n`);
         return EXIT_OK;
       case undefined:
       case '--help':

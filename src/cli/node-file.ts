@@ -3,7 +3,6 @@
 // `oomguard serve` keeps the nodes to judge each pod on the node it is bound or selected to. Any
 // problem is one usage line naming the flag, setting or file (exit code 2). A memory quantity
 // (--node-memory, the config's node.memory) is command-line.ts's nodeMemoryFacts.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './exit-codes.js';
 import { NodeError, nodeFactsFromNodes } from '../core/node.js';
@@ -13,6 +12,9 @@ import { parseText } from '../input/parse.js';
 import type { NodeChoice } from '../core/placement.js';
 import type { LoadedConfig } from '../config/load.js';
 import { nodeMemoryFacts } from './command-line.js';
+
+// Not `import { readFileSync } from 'node:fs'`: see config/load.ts.
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export interface NodeFile {
   /** The Node objects, each with its JSON Pointer in its document ("" or "/items/N"). */

@@ -2,13 +2,17 @@
 //
 // File system access is synchronous on purpose: a lint run reads many small files one after the
 // other and parses each at once, and sync calls avoid an event-loop round trip per file.
-import { closeSync, fstatSync, openSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
-import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { parseText } from './parse.js';
 import type { ParseOptions } from './parse.js';
 import type { FileSource, InputError, ReadResult, SourceObject } from './types.js';
+
+// Not `import ... from 'node:fs'` (or 'node:buffer'): an ES import of a built-in reads all its
+// exports, and node:fs's lazy ones (fs.promises, the stream classes) load some 30 more internal
+// modules, a few milliseconds of `oomguard lint one.yaml`'s start-up (see config/load.ts).
+const { closeSync, fstatSync, openSync, readSync, readdirSync, realpathSync, statSync } = process.getBuiltinModule('node:fs');
+const { isUtf8 } = process.getBuiltinModule('node:buffer');
 
 export interface ReadOptions {
   /** Relative paths are resolved against this. */
