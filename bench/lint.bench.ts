@@ -56,6 +56,20 @@ function runNode(args: string[], measureRss = false): ProcessRun {
   return { ms, peakRssKb: Number.isFinite(reported) ? reported : null };
 }
 
+/**
+ * Runs two `node ARGS` processes at once (through sh, stdout discarded) and returns the wall time
+ * until both have ended: how much memory-heavy work this machine's cores really do in parallel.
+ */
+function runTwoAtOnce(args: string[]): ProcessRun {
+  const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
+  const one = [process.execPath, ...args].map(quote).join(' ');
+  const start = performance.now();
+  const r = spawnSync('sh', ['-c', `${one} >/dev/null & ${one} >/dev/null; wait`], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const ms = performance.now() - start;
+  if (r.error !== undefined || r.status !== 0 || String(r.stderr) !== '') throw new Error(`two at once: node ${args.join(' ')} failed: ${r.error?.message ?? r.stderr}`);
+  return { ms, peakRssKb: null };
+}
+
 function verdict(pass: boolean): string {
   return pass ? 'PASS' : 'MISS';
 }
@@ -72,16 +86,17 @@ function corpusBench(): void {
   const lint = ['lint', corpus, '--format', 'json'];
   const sides = {
     parse: () => runNode([parseOnly, corpus]),
+    twoParses: () => runTwoAtOnce([parseOnly, corpus]),
     single: () => runNode([bin, ...lint, '--concurrency', 'off']),
     workers: () => runNode([bin, ...lint], true),
   };
   // One warm-up round: the file cache, not the processes, is what it warms.
   for (const run of Object.values(sides)) run();
-  const times = { parse: [] as number[], single: [] as number[], workers: [] as number[] };
+  const times = { parse: [] as number[], twoParses: [] as number[], single: [] as number[], workers: [] as number[] };
   const peaks: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order so that no side always runs right after the same one.
-    const order = (['parse', 'single', 'workers'] as const).map((_, i, all) => all[(i + round) % all.length]);
+    const order = (['parse', 'twoParses', 'single', 'workers'] as const).map((_, i, all) => all[(i + round) % all.length]);
     for (const side of order) {
       const r = sides[side]();
       times[side].push(r.ms);
@@ -98,6 +113,9 @@ function corpusBench(): void {
   const b = workers / parse;
   console.log(`  (a) lint single-threaded / parse-only: ${a.toFixed(2)}x   target <= 1.30x   ${verdict(a <= 1.3)}`);
   console.log(`  (b) lint with workers / parse-only:    ${b.toFixed(2)}x   target <= 1.00x   ${verdict(b <= 1.0)}${cores < 2 ? ' (one core: workers cannot help)' : ''}`);
+  // What two threads can gain on this machine at most: two parse-only processes at once, against one.
+  const two = median(times.twoParses);
+  console.log(`      (this machine: two parse-only processes at once take ${(two / parse).toFixed(2)}x one (${two.toFixed(0)} ms), so two threads do ${((2 * parse) / two).toFixed(2)}x the work of one at best, not 2x)`);
   if (peaks.length === 0) {
     console.log('  (d) peak memory: not reported by the child process   MISS');
   } else {
