@@ -3,10 +3,13 @@
 // share the JIT, the heap and the loaded modules with what it is compared to, and mislead.
 //  (a) `oomguard lint CORPUS --format json --concurrency off` vs a process that only reads the
 //      same files and parses them with js-yaml's loadAll (dist/bench/parse-only.js): <= 1.3x.
-//  (b) the same lint with worker threads (the default, --concurrency auto) vs that single-threaded
-//      parse-only process: <= 1.0x (on a machine with at least 2 cores).
+//  (b) the same lint with a worker thread per core (--concurrency N) vs that single-threaded
+//      parse-only process: <= 1.0x (on a machine with at least 2 cores). The default (auto, which
+//      uses workers only on 3 or more cores) is printed beside it, and how much work two processes
+//      at once get done on this machine against one, the most two threads can gain.
 //  (c) start-up: `oomguard lint one.yaml` vs `node -e 0`: <= 2x.
-//  (d) peak memory (maxRSS, worker threads included) of the corpus lint with workers: < 300 MB.
+//  (d) peak memory (maxRSS, worker threads included) of the corpus lint, by default and with
+//      workers: < 300 MB.
 // The processes take turns within each round, and each figure is the median over the rounds, so
 // that drift on a shared machine hits both sides alike. Each line prints its target and PASS/MISS.
 // Usage: node dist/bench/lint.bench.js [CORPUS_DIR] (default ../shared/corpus)
@@ -18,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { listManifests, median } from './helpers.js';
+import { AUTO_MIN_CORES } from '../src/cli/lint-threads.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // dist/bench/ when built (the only way it runs: it spawns the built CLI and scripts).
@@ -88,31 +92,37 @@ function corpusBench(): void {
     parse: () => runNode([parseOnly, corpus]),
     twoParses: () => runTwoAtOnce([parseOnly, corpus]),
     single: () => runNode([bin, ...lint, '--concurrency', 'off']),
-    workers: () => runNode([bin, ...lint], true),
+    auto: () => runNode([bin, ...lint], true),
+    // Worker threads whatever `auto` decides: one per core (the main thread only collects).
+    workers: () => runNode([bin, ...lint, '--concurrency', String(cores)], true),
   };
   // One warm-up round: the file cache, not the processes, is what it warms.
   for (const run of Object.values(sides)) run();
-  const times = { parse: [] as number[], twoParses: [] as number[], single: [] as number[], workers: [] as number[] };
+  const times = { parse: [] as number[], twoParses: [] as number[], single: [] as number[], auto: [] as number[], workers: [] as number[] };
   const peaks: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order so that no side always runs right after the same one.
-    const order = (['parse', 'twoParses', 'single', 'workers'] as const).map((_, i, all) => all[(i + round) % all.length]);
+    const order = (['parse', 'twoParses', 'single', 'auto', 'workers'] as const).map((_, i, all) => all[(i + round) % all.length]);
     for (const side of order) {
       const r = sides[side]();
       times[side].push(r.ms);
-      if (side === 'workers' && r.peakRssKb !== null) peaks.push(r.peakRssKb);
+      if ((side === 'auto' || side === 'workers') && r.peakRssKb !== null) peaks.push(r.peakRssKb);
     }
   }
   const parse = median(times.parse);
   const single = median(times.single);
+  const auto = median(times.auto);
   const workers = median(times.workers);
+  const autoThreads = cores >= AUTO_MIN_CORES ? `the main thread and ${cores - 1} workers` : `the main thread alone: fewer than ${AUTO_MIN_CORES} cores`;
   console.log(`  parse-only process (read + js-yaml loadAll): ${parse.toFixed(0)} ms (${spread(times.parse)})`);
   console.log(`  lint --concurrency off:                      ${single.toFixed(0)} ms (${spread(times.single)})`);
-  console.log(`  lint (worker threads, default):              ${workers.toFixed(0)} ms (${spread(times.workers)})`);
+  console.log(`  lint (default, auto: ${autoThreads}): ${auto.toFixed(0)} ms (${spread(times.auto)})`);
+  console.log(`  lint --concurrency ${cores} (${cores} worker threads):      ${workers.toFixed(0)} ms (${spread(times.workers)})`);
   const a = single / parse;
   const b = workers / parse;
   console.log(`  (a) lint single-threaded / parse-only: ${a.toFixed(2)}x   target <= 1.30x   ${verdict(a <= 1.3)}`);
   console.log(`  (b) lint with workers / parse-only:    ${b.toFixed(2)}x   target <= 1.00x   ${verdict(b <= 1.0)}${cores < 2 ? ' (one core: workers cannot help)' : ''}`);
+  console.log(`      the default (auto) / parse-only:   ${(auto / parse).toFixed(2)}x`);
   // What two threads can gain on this machine at most: two parse-only processes at once, against one.
   const two = median(times.twoParses);
   console.log(`      (this machine: two parse-only processes at once take ${(two / parse).toFixed(2)}x one (${two.toFixed(0)} ms), so two threads do ${((2 * parse) / two).toFixed(2)}x the work of one at best, not 2x)`);
@@ -120,7 +130,7 @@ function corpusBench(): void {
     console.log('  (d) peak memory: not reported by the child process   MISS');
   } else {
     const peakMb = Math.max(...peaks) / 1024;
-    console.log(`  (d) peak RSS, lint with workers: ${peakMb.toFixed(0)} MB (largest of ${peaks.length} runs; median ${(median(peaks) / 1024).toFixed(0)} MB)   target < 300 MB   ${verdict(peakMb < 300)}`);
+    console.log(`  (d) peak RSS, lint by default and with workers: ${peakMb.toFixed(0)} MB (largest of ${peaks.length} runs; median ${(median(peaks) / 1024).toFixed(0)} MB)   target < 300 MB   ${verdict(peakMb < 300)}`);
   }
 }
 

@@ -52,7 +52,8 @@ ${NODE_FLAGS_HELP}
   --max-file-size BYTES       Skip larger files with an error (default 8388608)
   --concurrency auto|off|N    Threads that parse and lint files: auto (default) uses one per core
                               (the main thread and a worker thread per other core) for inputs of
-                              4 MiB or more, and the main thread alone for smaller ones; off: the
+                              4 MiB or more on 3 or more cores, and the main thread alone otherwise
+                              (on 2 cores, often one physical core, threads were slower); off: the
                               main thread alone; N: N worker threads (at most one per file). The
                               report is the same in every case. Standard input and --fix always
                               run in the main thread
