@@ -14,9 +14,10 @@ if (major < 22 || (major === 22 && minor < 19)) {
   // same effect as `node --max-semi-space-size=4`, which a launcher cannot pass to its own process).
   // V8 reads this flag each time it would grow the space, so setting it now, before any module
   // loads, is enough. Only for the V8 versions known to have the flag (Node.js 22 to 24 and the
-  // next): an unknown flag would print an error on stderr.
+  // next): an unknown flag would print an error on stderr. Not for `serve`: a server's requests
+  // are small and many, V8's own sizing suits them, and its p99 latency rose with this.
   const v8Major = Number(process.versions.v8.split('.')[0]);
-  if (v8Major >= 12 && v8Major <= 14) process.getBuiltinModule('node:v8').setFlagsFromString('--semi-space-growth-factor=1');
+  if (v8Major >= 12 && v8Major <= 14 && process.argv[2] !== 'serve') process.getBuiltinModule('node:v8').setFlagsFromString('--semi-space-growth-factor=1');
   // V8's code cache for the CLI's modules (Node.js's compile cache, in the OS temp folder unless
   // NODE_COMPILE_CACHE names another; NODE_DISABLE_COMPILE_CACHE=1 turns it off): later runs do
   // not compile their top-level code again, 6-12 ms of `oomguard lint one.yaml`'s start-up. Without
