@@ -851,7 +851,7 @@ function parseDocument(events: Event[], src: DocSource, file: string, document: 
   if (identity) {
     const brief = identityOf(events, src.text);
     if (brief !== null) {
-      out.objects.push(sourceObject(file, document, '', src.line + lineAt(src.text, nodePosition(events[root])) + 1, brief, src));
+      out.objects.push(sourceObject(file, document, '', fileLine(src, nodePosition(events[root])), brief, src));
       return;
     }
   }
@@ -859,7 +859,7 @@ function parseDocument(events: Event[], src: DocSource, file: string, document: 
 
   const aliases = checkAliases(events, src.text);
   if (aliases !== null) {
-    out.errors.push({ file, document, line: src.line + lineAt(src.text, aliases.position) + 1, message: aliases.message });
+    out.errors.push({ file, document, line: fileLine(src, aliases.position), message: aliases.message });
     return;
   }
   let value: unknown;
@@ -871,7 +871,7 @@ function parseDocument(events: Event[], src: DocSource, file: string, document: 
     out.errors.push({
       file,
       document,
-      line: src.line + lineAt(src.text, at >= 0 ? at : nodePosition(events[root])) + 1,
+      line: fileLine(src, at >= 0 ? at : nodePosition(events[root])),
       message: `${err.message} is not a number kubectl can send (JSON has no infinity or NaN); quote it if it is text`,
     });
     return;
@@ -880,7 +880,7 @@ function parseDocument(events: Event[], src: DocSource, file: string, document: 
   // Aliases make shared (or, for merges, partly shared) subtrees; give every consumer a plain tree.
   if (hasAlias(events)) value = cloneTree(value);
 
-  const line = src.line + lineAt(src.text, nodePosition(events[root])) + 1;
+  const line = fileLine(src, nodePosition(events[root]));
   const problem = objectProblem(value);
   if (problem !== null) {
     out.errors.push({ file, document, line, message: problem });
@@ -910,6 +910,11 @@ function parseDocument(events: Event[], src: DocSource, file: string, document: 
     }
     out.objects.push(sourceObject(file, document, itemPointer, itemLine, item as Record<string, unknown>, src));
   });
+}
+
+/** 1-based line in the file of `offset` in the document's text. */
+function fileLine(src: DocSource, offset: number): number {
+  return src.line + lineAt(src.text, offset) + 1;
 }
 
 function sourceObject(

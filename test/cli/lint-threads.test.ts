@@ -2,23 +2,19 @@
 // thread linting beside its workers), which the CLI tests cannot reach on a 2-core machine.
 // The threaded run uses the built worker (dist/), as the CLI does.
 import t from 'tap';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defaultNodeFacts } from '../../src/core/node.js';
 import { AUTO_MIN_BYTES, AUTO_MIN_CORES, threadPlan } from '../../src/cli/lint-threads.js';
 import type { FileLintSettings, FileOutcome, ScannedFile } from '../../src/cli/lint-files.js';
+import { collectInputs } from '../../src/input/read.js';
 import type { InputFile } from '../../src/input/read.js';
 import { corpusDir, repoRoot } from '../helpers/run-cli.js';
 
-/** Every manifest below `dir`, as lint lists them (sorted, relative names shown). */
-function manifests(dir: string, files: InputFile[] = []): InputFile[] {
-  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const abs = path.join(dir, e.name);
-    if (e.isDirectory()) manifests(abs, files);
-    else if (/\.(ya?ml|json)$/.test(e.name)) files.push({ abs, shown: path.relative(repoRoot, abs) });
-  }
-  return files;
+/** Every manifest below `dir`, as lint lists them. */
+function manifests(dir: string): InputFile[] {
+  return collectInputs([dir], { cwd: repoRoot, exclude: () => false }).flatMap((item) => (item.kind === 'file' ? [item.file] : []));
 }
 
 t.test('auto: the main thread alone below AUTO_MIN_CORES cores or AUTO_MIN_BYTES, else one thread per core', async (t) => {

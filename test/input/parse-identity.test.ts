@@ -3,10 +3,11 @@
 // holds a pod (and every LimitRange and List item) built whole, and the others reduced to
 // apiVersion, kind and metadata, equal to the whole object's.
 import t from 'tap';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseText } from '../../src/input/parse.js';
+import { collectInputs } from '../../src/input/read.js';
 import type { ParseResult } from '../../src/input/parse.js';
 import { locatePod } from '../../src/engine/extract-workloads.js';
 import { corpusDir } from '../helpers/run-cli.js';
@@ -45,14 +46,9 @@ function compare(text: string, file: string): { differences: string[]; reduced: 
   return { differences, reduced };
 }
 
-/** Every .yaml, .yml and .json file below `dir`. */
-function manifestsBelow(dir: string, files: string[] = []): string[] {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) manifestsBelow(p, files);
-    else if (/\.(ya?ml|json)$/.test(e.name)) files.push(p);
-  }
-  return files;
+/** Every manifest below `dir`, as lint lists them. */
+function manifestsBelow(dir: string): string[] {
+  return collectInputs([dir], { cwd: dir, exclude: () => false }).flatMap((item) => (item.kind === 'file' ? [item.file.abs] : []));
 }
 
 const cm = (body: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n${body}`;
@@ -65,7 +61,7 @@ t.test('documents that are built whole, and the errors that stay the same', asyn
     ['duplicate key among many (a Set checks them)', cm(`data:\n${Array.from({ length: 40 }, (_, i) => `  k${i}: v\n`).join('')}  k7: again\n`), false],
     ['keys equal once resolved (1 and "1")', cm('data:\n  1: a\n  "1": b\n'), false],
     ['keys equal once resolved (null and ~)', cm('data:\n  null: a\n  ~: b\n'), false],
-    ['keys that only look alike', cm('data:\n  "true": a\n  True: b\n'), false],
+    ['keys equal once resolved ("true" and True)', cm('data:\n  "true": a\n  True: b\n'), false],
     ['.inf as a value', cm('spec:\n  ratio: .inf\n'), false],
     ['-.Inf in a sequence', cm('spec:\n  - -.Inf\n'), false],
     ['.nan as a key', cm('data:\n  .nan: x\n'), false],
