@@ -3,6 +3,9 @@
 // Each server is a process of its own: the webhook is the real `oomguard serve` (bin/oomguard.js,
 // from dist/: warn mode, --mutate requests-equal-limits, --node-memory 16Gi, info-level logs to
 // /dev/null, metrics listener on), the echo server is this file run with --echo-server.
+// A third server, fastify's own echo (this file with --fastify-echo-server: the same TLS and body
+// settings as oomguard's, no logger, no hooks, a handler that returns the uid), takes its turn in
+// every round too: no target, it is the floor of any /validate served through fastify.
 //  1. /validate and /mutate with realistic reviews built from the corpus (CREATE, and UPDATE with
 //     oldObject), 8 keep-alive connections, measured with wrk where it is installed (one thread, a
 //     Lua script cycling through the reviews), else with a Node.js client in this process.
@@ -88,6 +91,25 @@ function echoServer(certFile: string, keyFile: string, port: number): void {
     server.closeAllConnections();
     server.close(() => process.exit(0));
   });
+}
+
+/** fastify answering as the echo server does: what the framework alone costs per review. */
+async function fastifyEchoServer(certFile: string, keyFile: string, port: number): Promise<void> {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({
+    logger: false,
+    https: { cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2' },
+    bodyLimit: 7 * 1024 * 1024,
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
+  });
+  app.post('/validate', (request) => {
+    const uid = (request.body as { request?: { uid?: unknown } } | null)?.request?.uid;
+    return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: typeof uid === 'string' ? uid : '', allowed: true } };
+  });
+  app.get('/healthz', () => 'ok');
+  await app.listen({ port, host: '127.0.0.1' });
+  process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,15 +334,16 @@ async function main(): Promise<void> {
   writeFileSync(bodiesFile, `${reviews.join('\n')}\n`);
   writeFileSync(script, WRK_SCRIPT);
 
-  const [echoPort, webhookPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const [echoPort, fastifyEchoPort, webhookPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const echo = startProcess('echo server', [fileURLToPath(import.meta.url), '--echo-server', certs.certFile, certs.keyFile, String(echoPort)], echoPort);
+  const fastifyEcho = startProcess('fastify echo server', [fileURLToPath(import.meta.url), '--fastify-echo-server', certs.certFile, certs.keyFile, String(fastifyEchoPort)], fastifyEchoPort);
   const webhook = startProcess(
     'oomguard serve',
     [bin, 'serve', '--host', '127.0.0.1', '--port', String(webhookPort), '--metrics-port', String(metricsPort), '--tls-cert', certs.certFile, '--tls-key', certs.keyFile, '--node-memory', '16Gi', '--mode', 'warn', '--mutate', 'requests-equal-limits', '--shutdown-delay', '0'],
     webhookPort,
   );
   try {
-    await Promise.all([waitUntilUp(echo, certs.ca), waitUntilUp(webhook, certs.ca)]);
+    await Promise.all([waitUntilUp(echo, certs.ca), waitUntilUp(fastifyEcho, certs.ca), waitUntilUp(webhook, certs.ca)]);
     const big = JSON.stringify({
       apiVersion: 'admission.k8s.io/v1',
       kind: 'AdmissionReview',
@@ -337,6 +360,7 @@ async function main(): Promise<void> {
     });
     const endpoints = [
       { name: 'echo', proc: echo, url: '/validate?timeout=10s' },
+      { name: 'fastifyEcho', proc: fastifyEcho, url: '/validate?timeout=10s' },
       { name: 'validate', proc: webhook, url: '/validate?timeout=10s' },
       { name: 'mutate', proc: webhook, url: '/mutate?timeout=10s' },
     ] as const;
@@ -347,7 +371,7 @@ async function main(): Promise<void> {
     // longer: V8 goes on compiling the engine's code for the corpus's many object shapes for some
     // 10 s under load (its worker threads' CPU falls from ~15% of a core to ~1%), and that
     // compiling, on the cores the load client shares, is start-up, not the steady state.
-    for (const e of endpoints) await load(e, e.name === 'echo' ? WARMUP_SECONDS : e.name === 'validate' ? 4 * WARMUP_SECONDS : 2 * WARMUP_SECONDS);
+    for (const e of endpoints) await load(e, e.name === 'echo' || e.name === 'fastifyEcho' ? WARMUP_SECONDS : e.name === 'validate' ? 4 * WARMUP_SECONDS : 2 * WARMUP_SECONDS);
     const runs = Object.fromEntries(endpoints.map((e) => [e.name, [] as Array<Result & { cpuUs: number | null }>])) as Record<Name, Array<Result & { cpuUs: number | null }>>;
     for (let round = 0; round < ROUNDS; round++) {
       for (const e of endpoints) {
@@ -385,12 +409,20 @@ async function main(): Promise<void> {
     const list = (xs: number[], f: (x: number) => string) => xs.map(f).join(', ');
     const client = useWrk ? `wrk (-t1 -c${CONNECTIONS}, Lua script cycling through the reviews)` : `the Node.js client in the bench process (${process.env.OOMGUARD_BENCH_CLIENT === 'node' ? 'OOMGUARD_BENCH_CLIENT=node' : 'wrk is not installed'})`;
     console.log(`webhook bench: TLS on loopback, load by ${client}, ${ROUNDS} rounds of ${SECONDS}s per endpoint taking turns, ${reviews.length} reviews from ${path.relative(root, source) || source} (avg ${avgBytes} bytes)`);
-    console.log(`  servers: oomguard serve (its own process, warn mode, info logs to /dev/null) and a bare node:https echo of the uid (its own process)`);
+    console.log(`  servers: oomguard serve (its own process, warn mode, info logs to /dev/null), a bare node:https echo of the uid, and fastify's echo of it (each its own process)`);
     const echoRps = runs.echo.map((r) => r.rps);
     const echoCpu = cpuOf(runs.echo);
     console.log(
       `  echo baseline  ${median(echoRps).toFixed(0)} req/s (rounds ${list(echoRps, (x) => x.toFixed(0))})   p50 ${ms(median(runs.echo.map((r) => r.p50)))}   p99 ${ms(median(runs.echo.map((r) => r.p99)))}${echoCpu !== null ? `   server CPU ${echoCpu.toFixed(0)} us/request` : ''}`,
     );
+    {
+      const rs = runs.fastifyEcho;
+      const ratios = rs.map((r, i) => r.rps / runs.echo[i].rps);
+      const cpu = cpuOf(rs);
+      console.log(
+        `  fastify echo   ${median(rs.map((r) => r.rps)).toFixed(0)} req/s = ${median(ratios).toFixed(2)} x echo (rounds ${list(ratios, (x) => x.toFixed(2))})   p99 ${ms(median(rs.map((r) => r.p99)))}${cpu !== null ? `   server CPU ${cpu.toFixed(0)} us/request` : ''}   (no target: the floor of any route served through fastify)`,
+      );
+    }
     for (const name of ['validate', 'mutate'] as const) {
       const rs = runs[name];
       // The median of the rounds' ratios: each round's endpoints ran seconds apart.
@@ -410,13 +442,18 @@ async function main(): Promise<void> {
     console.log(`  engine         judgeValidate in-process: ${judgeUs.toFixed(0)} us per review (lint of object, and of oldObject on UPDATE; hot caches, unlike in the server)`);
     console.log(`  1 MiB object   /validate p99 ${ms(bigValidate.p99)} (p50 ${ms(bigValidate.p50)}); echo p99 ${ms(bigEcho.p99)} = ${(bigValidate.p99 / bigEcho.p99).toFixed(2)} x   (one connection, ${bigValidate.n} requests, Node.js client; no target)`);
   } finally {
-    await Promise.all([stopProcess(echo), stopProcess(webhook)]);
+    await Promise.all([stopProcess(echo), stopProcess(fastifyEcho), stopProcess(webhook)]);
     rmSync(certs.dir, { recursive: true, force: true });
   }
 }
 
 if (process.argv[2] === '--echo-server') {
   echoServer(process.argv[3], process.argv[4], Number(process.argv[5]));
+} else if (process.argv[2] === '--fastify-echo-server') {
+  fastifyEchoServer(process.argv[3], process.argv[4], Number(process.argv[5])).catch((err) => {
+    console.error(`fastify echo server failed: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  });
 } else {
   main().catch((err) => {
     console.error(`webhook bench failed: ${(err as Error).stack ?? err}`);
