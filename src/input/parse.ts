@@ -180,6 +180,8 @@ interface DocSource {
    * positions when the document is small: looking up a finding's line then needs no second parse.
    */
   events?: Event[];
+  /** Built by the first position asked of a document that keeps its events (indexFor). */
+  index?: DocIndex;
 }
 
 /**
@@ -1282,16 +1284,19 @@ interface DocIndex {
   dashes: Map<number, number[]>;
 }
 
-const CACHE_SIZE = 16;
-const cache = new Map<DocSource, DocIndex>();
+/**
+ * The index of the last document too large to keep its events (see KEEP_EVENTS_CHARS): the
+ * findings of its objects (a PodList's items) then cost one parse between them, while no more than
+ * one such index is held at a time. A smaller document keeps its index on its DocSource, and so
+ * exactly as long as its objects: a cache shared across documents kept the indexes (and events) of
+ * the last few documents of earlier files alive, which in a lint of thousands of files made the
+ * garbage collector copy and promote them all.
+ */
+let largeDocIndex: { src: DocSource; index: DocIndex } | null = null;
 
 function indexFor(src: DocSource, events?: Event[]): DocIndex {
-  const hit = cache.get(src);
-  if (hit !== undefined) {
-    cache.delete(src);
-    cache.set(src, hit);
-    return hit;
-  }
+  if (src.index !== undefined) return src.index;
+  if (largeDocIndex?.src === src) return largeDocIndex.index;
   const all = events ?? src.events ?? parseEvents(src.text, { maxDepth: MAX_DEPTH });
   let first = 0;
   if (all !== events && all !== src.events) {
@@ -1303,10 +1308,10 @@ function indexFor(src: DocSource, events?: Event[]): DocIndex {
       }
     }
   }
-  const ix = buildIndex(src.text, all, first);
-  cache.set(src, ix);
-  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  return ix;
+  const index = buildIndex(src.text, all, first);
+  if (src.events !== undefined) src.index = index;
+  else largeDocIndex = { src, index };
+  return index;
 }
 
 function buildIndex(text: string, events: Event[], documentEvent: number): DocIndex {
