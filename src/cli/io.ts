@@ -2,7 +2,8 @@
 // tests. A module of its own so that main.ts and the commands it imports do not import each other.
 
 export interface Io {
-  stdout: (text: string) => void;
+  /** Text, or bytes that are UTF-8 text (a large report encoded piece by piece). */
+  stdout: (text: string | Uint8Array) => void;
   stderr: (text: string) => void;
   readStdin: () => Promise<string>;
   cwd: string;
@@ -15,6 +16,12 @@ export function processIo(): Io {
   const env = process.env;
   const tty = Boolean(process.stdout.isTTY);
   const color = env.NO_COLOR ? false : env.FORCE_COLOR ? env.FORCE_COLOR !== '0' : tty;
+  // A reader that stops early (`oomguard lint . | head`) closes the pipe: the rest of the report
+  // has nowhere to go, which is no error of oomguard's. Without a listener, Node.js would throw
+  // EPIPE from the stream, with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   return {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),

@@ -147,8 +147,8 @@ export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain
   const { report, counts } = run;
   if (run.objectsJson !== null) {
     // Imported for --format json only, as render() imports each format's module.
-    const { assembleJson } = await import('../output/json.js');
-    io.stdout(assembleJson({ ...report, objects: run.objectsJson, counts: { ...counts, inputErrors: report.errors.length } }));
+    const { assembleJsonBytes } = await import('../output/json.js');
+    io.stdout(assembleJsonBytes({ ...report, objects: run.objectsJson, counts: { ...counts, inputErrors: report.errors.length } }));
   } else {
     io.stdout(await render(report, s, command));
   }
@@ -162,8 +162,8 @@ export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain
 interface LintRun {
   /** With `objectsJson`, `objects` is empty: the objects were kept only as text. */
   report: LintReport;
-  /** Each object's part of the JSON report (objectJsonText), in order; null when not rendered yet. */
-  objectsJson: string[] | null;
+  /** Each object's part of the JSON report (objectJsonBytes), in order; null when not rendered yet. */
+  objectsJson: Uint8Array[] | null;
   counts: ObjectCounts;
 }
 
@@ -224,7 +224,7 @@ async function lintFiles(s: Settings, fromFiles: FoundLimitRange[], io: Io): Pro
   const inputErrors: InputError[] = [];
   const lintErrors: InputError[] = [];
   const objects: ReportedObject[] = [];
-  const objectsJson: string[] = [];
+  const objectsJson: Uint8Array[] = [];
   const counts: ObjectCounts = { objects: 0, workloads: 0, errors: 0, warnings: 0, infos: 0 };
   let fileIndex = 0;
   for (const item of items) {

@@ -193,10 +193,10 @@ const OBJECT_SUFFIX = '\n  ]\n]';
 const EMPTY_OBJECTS = '\n  "objects": [],\n';
 
 /** What assembleJson needs: the report with its objects already rendered by objectJsonText. */
-export interface JsonReportParts {
+export interface JsonReportParts<Text = string> {
   kubernetesVersion: string;
   node: NodeFacts;
-  objects: readonly string[];
+  objects: readonly Text[];
   errors: readonly InputError[];
   counts: Pick<ReportCounts, 'objects' | 'workloads' | 'errors' | 'warnings' | 'infos' | 'inputErrors'>;
   /** Top-level fields after `summary` (oomguard audit's `audit`), plain JSON values. */
@@ -205,6 +205,43 @@ export interface JsonReportParts {
 
 /** The JSON report from its parts: exactly what JSON.stringify of the whole report gives. */
 export function assembleJson(parts: JsonReportParts): string {
+  const frame = reportFrame(parts);
+  if (frame.around === null) return frame.text;
+  return `${frame.around.before}${parts.objects.join(OBJECT_SEPARATOR)}${frame.around.after}`;
+}
+
+/**
+ * assembleJson with every object's text already encoded as UTF-8 (objectJsonBytes), as one buffer:
+ * the same bytes as Buffer.from(assembleJson(...)). The lint of many files keeps each object's
+ * text this way: outside the JavaScript heap (the collector neither copies nor marks it), and
+ * without joining thousands of strings into one (a two-byte string as soon as one message holds
+ * a character beyond Latin-1) only to encode it again for stdout.
+ */
+export function assembleJsonBytes(parts: JsonReportParts<Uint8Array>): Buffer {
+  const frame = reportFrame(parts);
+  if (frame.around === null) return Buffer.from(frame.text);
+  const separator = Buffer.from(OBJECT_SEPARATOR);
+  const pieces: Uint8Array[] = [Buffer.from(frame.around.before)];
+  parts.objects.forEach((o, i) => {
+    if (i > 0) pieces.push(separator);
+    pieces.push(o);
+  });
+  pieces.push(Buffer.from(frame.around.after));
+  return Buffer.concat(pieces);
+}
+
+/** objectJsonText, encoded as UTF-8 (for assembleJsonBytes). */
+export function objectJsonBytes(o: ReportedObject): Buffer {
+  return Buffer.from(objectJsonText(o));
+}
+
+const OBJECT_SEPARATOR = `,\n${OBJECT_INDENT}`;
+
+/**
+ * The report without its objects, and where they go: the whole text when there are none, else
+ * what comes before the first object and after the last.
+ */
+function reportFrame(parts: JsonReportParts<unknown>): { text: string; around: null } | { text: string; around: { before: string; after: string } } {
   const c = parts.counts;
   const doc: Json = {
     schemaVersion: JSON_SCHEMA_VERSION,
@@ -222,13 +259,18 @@ export function assembleJson(parts: JsonReportParts): string {
     },
     ...((parts.extra ?? {}) as { [k: string]: Json }),
   };
-  const text = JSON.stringify(doc, null, 2);
-  if (parts.objects.length === 0) return `${text}\n`;
+  const text = `${JSON.stringify(doc, null, 2)}\n`;
+  if (parts.objects.length === 0) return { text, around: null };
   // The only line that starts with two spaces and "objects" is the top-level key: deeper keys are
   // indented further, and strings hold no raw line breaks.
   const at = text.indexOf(EMPTY_OBJECTS);
-  const objects = `\n  "objects": [\n${OBJECT_INDENT}${parts.objects.join(`,\n${OBJECT_INDENT}`)}\n  ],\n`;
-  return `${text.slice(0, at)}${objects}${text.slice(at + EMPTY_OBJECTS.length)}\n`;
+  return {
+    text,
+    around: {
+      before: `${text.slice(0, at)}\n  "objects": [\n${OBJECT_INDENT}`,
+      after: `\n  ],\n${text.slice(at + EMPTY_OBJECTS.length)}`,
+    },
+  };
 }
 
 function bigintReplacer(_key: string, value: unknown): unknown {

@@ -9,7 +9,7 @@ import type { Test } from 'tap';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { bin, oomguard, plainEnv, repoRoot } from '../helpers/run-cli.js';
+import { bin, oomguard, plainEnv, repoRoot, writtenText } from '../helpers/run-cli.js';
 import type { CliResult } from '../helpers/run-cli.js';
 import { tmpDir } from '../webhook/helpers.js';
 import { AuditApiServer } from '../audit/api-server.js';
@@ -40,7 +40,7 @@ async function cli(args: string[]): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
-    stdout: (s) => void (stdout += s),
+    stdout: (s) => void (stdout += writtenText(s)),
     stderr: (s) => void (stderr += s),
     readStdin: async () => '',
     cwd: repoRoot,

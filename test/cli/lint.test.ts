@@ -1,8 +1,9 @@
 // End-to-end: the built CLI on examples/ and on small fixtures written per test.
 import t from 'tap';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { oomguard, repoRoot } from '../helpers/run-cli.js';
+import { bin, oomguard, plainEnv, repoRoot } from '../helpers/run-cli.js';
 
 const prometheusFile = path.join(repoRoot, 'examples', 'prometheus.yaml');
 
@@ -63,6 +64,21 @@ t.test('stdin with -', async (t) => {
   const out = JSON.parse(r.stdout);
   t.equal(out.objects[0].file, '<stdin>');
   t.equal(out.objects[0].containers[0].oomScoreAdj, 999);
+});
+
+t.test('a reader that stops early (| head): no error, the exit code of the lint', async (t) => {
+  // A report of a few MB: far more than a pipe holds, so the CLI is still writing when the pipe closes.
+  const many = Array.from({ length: 3000 }, () => readFileSync(prometheusFile, 'utf8')).join('\n---\n');
+  const child = spawn(process.execPath, [bin, 'lint', '-', '--format', 'json'], { cwd: repoRoot, env: plainEnv() });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  child.stdin.end(many);
+  const first = await new Promise<string>((resolve) => child.stdout.once('data', (b: Buffer) => resolve(b.toString('utf8'))));
+  child.stdout.destroy();
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  t.match(first, /^\{\n {2}"schemaVersion": 1,/);
+  t.equal(stderr, '', 'nothing on stderr (no EPIPE stack trace)');
+  t.equal(code, 1, 'the findings still decide the exit code');
 });
 
 t.test('a folder: every example is read, recursively', async (t) => {

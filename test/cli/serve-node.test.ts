@@ -4,7 +4,7 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { oomguard, bin, repoRoot } from '../helpers/run-cli.js';
+import { oomguard, bin, repoRoot, writtenText } from '../helpers/run-cli.js';
 import { main } from '../../src/cli/main.js';
 import { SERVE_HELP, serveSettings } from '../../src/cli/serve.js';
 import { shortWarning } from '../../src/webhook/admission.js';
@@ -48,7 +48,7 @@ function deployment(podSpec: Record<string, unknown> = {}): Record<string, unkno
 function io() {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, io: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s), readStdin: async () => '', cwd: repoRoot, color: false, env: {} } };
+  return { out, err, io: { stdout: (s: string | Uint8Array) => void out.push(writtenText(s)), stderr: (s: string) => void err.push(s), readStdin: async () => '', cwd: repoRoot, color: false, env: {} } };
 }
 
 const dir = tmpDir('oomguard-serve-node-');

@@ -9,6 +9,11 @@ export const bin = path.join(repoRoot, 'bin', 'oomguard.js');
 export const sharedDir = path.resolve(repoRoot, '..', 'shared');
 export const corpusDir = path.join(sharedDir, 'corpus');
 
+/** What the CLI wrote through Io.stdout or Io.stderr (text, or UTF-8 bytes), as text. */
+export function writtenText(s: string | Uint8Array): string {
+  return typeof s === 'string' ? s : Buffer.from(s.buffer, s.byteOffset, s.byteLength).toString('utf8');
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;

@@ -1,5 +1,7 @@
 import t from 'tap';
-import { formatJson } from '../../src/output/json.js';
+import { assembleJsonBytes, formatJson, objectJsonBytes } from '../../src/output/json.js';
+import { countReport } from '../../src/output/common.js';
+import type { LintReport } from '../../src/engine/types.js';
 import { GiB, MiB, cleanLint, container, podResult, prometheusLint, workloadReport, PROMETHEUS_MESSAGE } from './fixtures.js';
 
 t.test('the Prometheus report matches DESIGN.md §5', async (t) => {
@@ -165,4 +167,19 @@ t.test('setByLimitRange marks the container values a LimitRange filled in, and o
   t.strictSame(app.setByLimitRange, marks);
   t.strictSame(app.memoryRequest, 268435456, 'the value includes the default');
   t.notOk('setByLimitRange' in own);
+});
+
+t.test('assembled from UTF-8 pieces (a lint of many files): the same bytes as formatJson', async (t) => {
+  const withText = prometheusLint();
+  // Beyond Latin-1: the joined string would be two-byte; the bytes must not change.
+  withText.objects[0].findings[0].message += ' — ünïcode ✓';
+  const cases: Array<[string, LintReport]> = [
+    ['objects and errors', withText],
+    ['no objects', { ...cleanLint(), objects: [] }],
+  ];
+  for (const [name, report] of cases) {
+    const bytes = assembleJsonBytes({ ...report, objects: report.objects.map(objectJsonBytes), counts: countReport(report) });
+    t.equal(bytes.toString('utf8'), formatJson(report), name);
+    t.same(bytes, Buffer.from(formatJson(report)), `${name}: byte for byte`);
+  }
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { readServeLimitRanges, serveSettings } from '../../src/cli/serve.js';
 import { fixturesDir, fixture, hasOpenssl, makeCerts, request, repoRoot, spawnServe } from './helpers.js';
+import { writtenText } from '../helpers/run-cli.js';
 
 function io() {
   const out: string[] = [];
@@ -13,7 +14,7 @@ function io() {
   return {
     out,
     err,
-    io: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s), readStdin: async () => '', cwd: repoRoot, color: false, env: {} },
+    io: { stdout: (s: string | Uint8Array) => void out.push(writtenText(s)), stderr: (s: string) => void err.push(s), readStdin: async () => '', cwd: repoRoot, color: false, env: {} },
   };
 }
 
