@@ -22,7 +22,7 @@ import type { InputError } from '../input/types.js';
 import type { ParseOptions } from '../input/parse.js';
 import { countReport } from '../output/common.js';
 import type { ReportCounts } from '../output/common.js';
-import { objectJsonBytes } from '../output/json.js';
+import { objectRunBytes } from '../output/json.js';
 
 /**
  * The linter reads no more of an object without a pod than its identity (apiVersion, kind,
@@ -39,7 +39,7 @@ export interface FileLintSettings {
   ruleSettings: ReadonlyMap<string, RuleSetting>;
   maxFileBytes: number;
   /**
-   * `--format json`: render each object's part of the JSON report (objectJsonBytes) where it is
+   * `--format json`: render the file's objects' part of the JSON report (objectRunBytes) where it is
    * linted and keep only that text, instead of the object for the main thread to render.
    */
   renderJson: boolean;
@@ -57,8 +57,8 @@ export interface FileOutcome {
   inputErrors: InputError[];
   /** The file's objects; empty with FileLintSettings.renderJson (see objectsJson). */
   objects: ReportedObject[];
-  /** With FileLintSettings.renderJson: each object's text in the JSON report, as UTF-8; else empty. */
-  objectsJson: Uint8Array[];
+  /** With FileLintSettings.renderJson: the objects' text in the JSON report, as UTF-8; else null. */
+  objectsJson: Uint8Array | null;
   counts: ObjectCounts;
   /** Errors found while modelling the objects (invalid quantities, rule crashes). */
   lintErrors: InputError[];
@@ -93,7 +93,7 @@ export function fileLinter(settings: FileLintSettings, parsed?: Map<string, File
       file: input.file,
       inputErrors: invalid.length > 0 ? [...input.errors, ...invalid] : input.errors,
       objects: settings.renderJson ? [] : objects,
-      objectsJson: settings.renderJson ? objects.map(objectJsonBytes) : [],
+      objectsJson: settings.renderJson ? objectRunBytes(objects) : null,
       counts: { objects: counts.objects, workloads: counts.workloads, errors: counts.errors, warnings: counts.warnings, infos: counts.infos },
       lintErrors: result.errors,
     };

@@ -148,7 +148,7 @@ export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain
   if (run.objectsJson !== null) {
     // Imported for --format json only, as render() imports each format's module.
     const { assembleJsonBytes } = await import('../output/json.js');
-    io.stdout(assembleJsonBytes({ ...report, objects: run.objectsJson, counts: { ...counts, inputErrors: report.errors.length } }));
+    io.stdout(assembleJsonBytes({ ...report, objectRuns: run.objectsJson, counts: { ...counts, inputErrors: report.errors.length } }));
   } else {
     io.stdout(await render(report, s, command));
   }
@@ -162,7 +162,7 @@ export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain
 interface LintRun {
   /** With `objectsJson`, `objects` is empty: the objects were kept only as text. */
   report: LintReport;
-  /** Each object's part of the JSON report (objectJsonBytes), in order; null when not rendered yet. */
+  /** Each file's objects' part of the JSON report (objectRunBytes), in order; null when not rendered yet. */
   objectsJson: Uint8Array[] | null;
   counts: ObjectCounts;
 }
@@ -235,7 +235,7 @@ async function lintFiles(s: Settings, fromFiles: FoundLimitRange[], io: Io): Pro
     const outcome = item.kind === 'stdin' ? fileLinter(second.settings ?? afterScan([])).lintInput(stdin!) : outcomes[fileIndex++];
     for (const e of outcome.inputErrors) inputErrors.push(e);
     for (const o of outcome.objects) objects.push(o);
-    for (const o of outcome.objectsJson) objectsJson.push(o);
+    if (outcome.objectsJson !== null) objectsJson.push(outcome.objectsJson);
     for (const e of outcome.lintErrors) lintErrors.push(e);
     for (const key of COUNTED) counts[key] += outcome.counts[key];
   }

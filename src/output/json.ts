@@ -192,47 +192,59 @@ const OBJECT_PREFIX = `[\n  [\n${OBJECT_INDENT}`;
 const OBJECT_SUFFIX = '\n  ]\n]';
 const EMPTY_OBJECTS = '\n  "objects": [],\n';
 
-/** What assembleJson needs: the report with its objects already rendered by objectJsonText. */
-export interface JsonReportParts<Text = string> {
+/** The parts of the report besides its objects. */
+export interface JsonReportFrame {
   kubernetesVersion: string;
   node: NodeFacts;
-  objects: readonly Text[];
   errors: readonly InputError[];
   counts: Pick<ReportCounts, 'objects' | 'workloads' | 'errors' | 'warnings' | 'infos' | 'inputErrors'>;
   /** Top-level fields after `summary` (oomguard audit's `audit`), plain JSON values. */
   extra?: Readonly<Record<string, unknown>>;
 }
 
+/** What assembleJson needs: the report with its objects already rendered by objectJsonText. */
+export interface JsonReportParts extends JsonReportFrame {
+  objects: readonly string[];
+}
+
 /** The JSON report from its parts: exactly what JSON.stringify of the whole report gives. */
 export function assembleJson(parts: JsonReportParts): string {
-  const frame = reportFrame(parts);
+  const frame = reportFrame(parts, parts.objects.length > 0);
   if (frame.around === null) return frame.text;
   return `${frame.around.before}${parts.objects.join(OBJECT_SEPARATOR)}${frame.around.after}`;
 }
 
 /**
- * assembleJson with every object's text already encoded as UTF-8 (objectJsonBytes), as one buffer:
- * the same bytes as Buffer.from(assembleJson(...)). The lint of many files keeps each object's
- * text this way: outside the JavaScript heap (the collector neither copies nor marks it), and
- * without joining thousands of strings into one (a two-byte string as soon as one message holds
- * a character beyond Latin-1) only to encode it again for stdout.
+ * assembleJson from runs of objects already rendered as UTF-8 (objectRunBytes), in order, as one
+ * buffer: the same bytes as Buffer.from(assembleJson(...)). The lint of many files keeps each
+ * file's objects this way: outside the JavaScript heap (the collector neither copies nor marks
+ * them), and without joining thousands of strings into one (a two-byte string as soon as one
+ * message holds a character beyond Latin-1) only to encode it again for stdout.
  */
-export function assembleJsonBytes(parts: JsonReportParts<Uint8Array>): Buffer {
-  const frame = reportFrame(parts);
+export function assembleJsonBytes(parts: JsonReportFrame & { objectRuns: readonly Uint8Array[] }): Buffer {
+  const runs = parts.objectRuns.filter((run) => run.length > 0);
+  const frame = reportFrame(parts, runs.length > 0);
   if (frame.around === null) return Buffer.from(frame.text);
   const separator = Buffer.from(OBJECT_SEPARATOR);
   const pieces: Uint8Array[] = [Buffer.from(frame.around.before)];
-  parts.objects.forEach((o, i) => {
+  runs.forEach((run, i) => {
     if (i > 0) pieces.push(separator);
-    pieces.push(o);
+    pieces.push(run);
   });
   pieces.push(Buffer.from(frame.around.after));
   return Buffer.concat(pieces);
 }
 
-/** objectJsonText, encoded as UTF-8 (for assembleJsonBytes). */
-export function objectJsonBytes(o: ReportedObject): Buffer {
-  return Buffer.from(objectJsonText(o));
+/**
+ * Objects as they follow each other in the report's `objects` array (objectJsonText, separated as
+ * there), as UTF-8 in a buffer of its own: not a slice of Node.js's shared pool, because a worker
+ * thread sends it to the main thread, and sending a slice sends its whole pool.
+ */
+export function objectRunBytes(objects: readonly ReportedObject[]): Uint8Array {
+  const text = objects.map(objectJsonText).join(OBJECT_SEPARATOR);
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
 }
 
 const OBJECT_SEPARATOR = `,\n${OBJECT_INDENT}`;
@@ -241,7 +253,7 @@ const OBJECT_SEPARATOR = `,\n${OBJECT_INDENT}`;
  * The report without its objects, and where they go: the whole text when there are none, else
  * what comes before the first object and after the last.
  */
-function reportFrame(parts: JsonReportParts<unknown>): { text: string; around: null } | { text: string; around: { before: string; after: string } } {
+function reportFrame(parts: JsonReportFrame, hasObjects: boolean): { text: string; around: null } | { text: string; around: { before: string; after: string } } {
   const c = parts.counts;
   const doc: Json = {
     schemaVersion: JSON_SCHEMA_VERSION,
@@ -260,7 +272,7 @@ function reportFrame(parts: JsonReportParts<unknown>): { text: string; around: n
     ...((parts.extra ?? {}) as { [k: string]: Json }),
   };
   const text = `${JSON.stringify(doc, null, 2)}\n`;
-  if (parts.objects.length === 0) return { text, around: null };
+  if (!hasObjects) return { text, around: null };
   // The only line that starts with two spaces and "objects" is the top-level key: deeper keys are
   // indented further, and strings hold no raw line breaks.
   const at = text.indexOf(EMPTY_OBJECTS);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { assembleJsonBytes, formatJson, objectJsonBytes } from '../../src/output/json.js';
+import { assembleJsonBytes, formatJson, objectRunBytes } from '../../src/output/json.js';
 import { countReport } from '../../src/output/common.js';
 import type { LintReport } from '../../src/engine/types.js';
 import { GiB, MiB, cleanLint, container, podResult, prometheusLint, workloadReport, PROMETHEUS_MESSAGE } from './fixtures.js';
@@ -169,7 +169,7 @@ t.test('setByLimitRange marks the container values a LimitRange filled in, and o
   t.notOk('setByLimitRange' in own);
 });
 
-t.test('assembled from UTF-8 pieces (a lint of many files): the same bytes as formatJson', async (t) => {
+t.test('assembled from runs of objects in UTF-8 (a lint of many files): the same bytes as formatJson', async (t) => {
   const withText = prometheusLint();
   // Beyond Latin-1: the joined string would be two-byte; the bytes must not change.
   withText.objects[0].findings[0].message += ' — ünïcode ✓';
@@ -178,7 +178,11 @@ t.test('assembled from UTF-8 pieces (a lint of many files): the same bytes as fo
     ['no objects', { ...cleanLint(), objects: [] }],
   ];
   for (const [name, report] of cases) {
-    const bytes = assembleJsonBytes({ ...report, objects: report.objects.map(objectJsonBytes), counts: countReport(report) });
+    // One run per object, and all in one run (a file's objects), with empty runs between.
+    const perObject = report.objects.map((o) => objectRunBytes([o]));
+    const bytes = assembleJsonBytes({ ...report, objectRuns: [objectRunBytes([]), ...perObject], counts: countReport(report) });
+    const oneRun = assembleJsonBytes({ ...report, objectRuns: [objectRunBytes(report.objects), objectRunBytes([])], counts: countReport(report) });
+    t.same(oneRun, bytes, `${name}: runs of any length`);
     t.equal(bytes.toString('utf8'), formatJson(report), name);
     t.same(bytes, Buffer.from(formatJson(report)), `${name}: byte for byte`);
   }
