@@ -8,10 +8,11 @@
 //    files from the bytes kept, with the same settings (lintScanned).
 // In each pass, workers (and with `auto` the main thread too) take files one at a time from a
 // shared counter (Atomics: no round trip to the main thread per file). Workers send back each
-// file's outcome: what the report prints of its objects (with --format json, their text), not the
-// parsed manifests (structured clone copies everything it is sent). The main thread files the
-// outcomes by index and renders the report in input order, so the output is byte for byte that of
-// `--concurrency off`. The workers run the same fileLinter as the main thread would.
+// file's outcome, a few files to a message: what the report prints of its objects (with --format
+// json, their text), not the parsed manifests (structured clone copies everything it is sent).
+// The main thread files the outcomes by index and renders the report in input order, so the
+// output is byte for byte that of `--concurrency off`. The workers run the same fileLinter as the
+// main thread would.
 //
 // A worker that stops without finishing (out of memory, killed) loses nothing: every file it left
 // unread is read by the main thread before the second pass, every file without an outcome once all
@@ -111,7 +112,7 @@ export const COUNTERS = { nextScan: 0, nextLint: 1, keptKiB: 2, length: 3 } as c
 
 export type WorkerMessage =
   | { kind: 'scanned'; results: Array<{ index: number; scanned: ScannedFile }> }
-  | { kind: 'outcome'; index: number; outcome: FileOutcome }
+  | { kind: 'outcomes'; outcomes: Array<{ index: number; outcome: FileOutcome }> }
   | { kind: 'crash'; index: number; message: string; stack: string }
   | { kind: 'done' };
 
@@ -233,9 +234,11 @@ export async function lintInWorkers(files: InputFile[], scan: ScanSettings, plan
           sentScan = true;
           scanning--;
           checkFirstPass();
-        } else if (message.kind === 'outcome') {
-          outcomes[message.index] = message.outcome;
-          scanned[message.index]!.bytes = null; // done with: let the collector have it
+        } else if (message.kind === 'outcomes') {
+          for (const { index, outcome } of message.outcomes) {
+            outcomes[index] = outcome;
+            scanned[index]!.bytes = null; // done with: let the collector have it
+          }
         } else if (message.kind === 'crash') {
           crashes.set(message.index, Object.assign(new Error(message.message), { stack: message.stack }));
           if (!sentScan) known++;
