@@ -1,7 +1,7 @@
 // End-to-end: the built CLI on examples/ and on small fixtures written per test.
 import t from 'tap';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bin, oomguard, plainEnv, repoRoot } from '../helpers/run-cli.js';
 
@@ -79,6 +79,17 @@ t.test('a reader that stops early (| head): no error, the exit code of the lint'
   t.match(first, /^\{\n {2}"schemaVersion": 1,/);
   t.equal(stderr, '', 'nothing on stderr (no EPIPE stack trace)');
   t.equal(code, 1, 'the findings still decide the exit code');
+});
+
+t.test('stdout that cannot be written (a full disk): one line, exit 2', { skip: existsSync('/dev/full') ? false : 'no /dev/full here' }, async (t) => {
+  const full = openSync('/dev/full', 'w');
+  try {
+    const r = spawnSync(process.execPath, [bin, 'lint', 'examples/', '--format', 'json'], { cwd: repoRoot, env: plainEnv(), stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+    t.equal(r.status, 2);
+    t.equal(r.stderr, 'oomguard: cannot write to standard output: ENOSPC: no space left on device, write\n');
+  } finally {
+    closeSync(full);
+  }
 });
 
 t.test('a folder: every example is read, recursively', async (t) => {
