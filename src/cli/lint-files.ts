@@ -39,8 +39,8 @@ export interface FileLintSettings {
   ruleSettings: ReadonlyMap<string, RuleSetting>;
   maxFileBytes: number;
   /**
-   * `--format json`: render the file's objects' part of the JSON report (objectRunBytes) where it is
-   * linted and keep only that text, instead of the object for the main thread to render.
+   * `--format json`: render the file's objects' part of the JSON report (objectRunBytes) where
+   * it is linted and keep only that text, instead of the objects for the main thread to render.
    */
   renderJson: boolean;
   /** The namespace of objects that name none, and every LimitRange (files and inputs). */
