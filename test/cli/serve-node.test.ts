@@ -4,7 +4,7 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { oomguard, bin, repoRoot, writtenText } from '../helpers/run-cli.js';
+import { capturingIo, oomguard, bin } from '../helpers/run-cli.js';
 import { main } from '../../src/cli/main.js';
 import { SERVE_HELP, serveSettings } from '../../src/cli/serve.js';
 import { shortWarning } from '../../src/webhook/admission.js';
@@ -45,12 +45,6 @@ function deployment(podSpec: Record<string, unknown> = {}): Record<string, unkno
   };
 }
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { stdout: (s: string | Uint8Array) => void out.push(writtenText(s)), stderr: (s: string) => void err.push(s), readStdin: async () => '', cwd: repoRoot, color: false, env: {} } };
-}
-
 const dir = tmpDir('oomguard-serve-node-');
 const nodesFile = path.join(dir, 'nodes.yaml');
 writeFileSync(nodesFile, nodeList(SMALL, BIG));
@@ -70,7 +64,7 @@ function lintWarnings(object: unknown, nodes: string): string[] {
 
 t.test('flags: --node is read at start-up; problems are one usage line naming the file', async (t) => {
   const tls = ['--tls-cert', 'x.crt', '--tls-key', 'x.key'];
-  const s = serveSettings([...tls, '--node', nodesFile], io().io)!;
+  const s = serveSettings([...tls, '--node', nodesFile], capturingIo().io)!;
   const given = s.staticNodes !== null && 'nodes' in s.staticNodes ? s.staticNodes : null;
   t.equal(given?.source, 'node-file');
   t.equal(given?.nodes.length, 2);
@@ -85,22 +79,22 @@ t.test('flags: --node is read at start-up; problems are one usage line naming th
   for (const [name, text, want] of cases) {
     const file = path.join(dir, name);
     if (text !== null) writeFileSync(file, text);
-    const c = io();
+    const c = capturingIo();
     t.equal(await main(['serve', ...tls, '--node', file], c.io), 2, name);
     const err = c.err.join('');
     t.equal(err.trimEnd().split('\n').length, 1, `${name}: one line`);
     t.match(err.trimEnd(), want, name);
   }
-  const both = io();
+  const both = capturingIo();
   t.equal(await main(['serve', ...tls, '--node', nodesFile, '--node-memory', '8Gi'], both.io), 2);
   t.match(both.err.join(''), /--node-memory and --node are exclusive/);
 
   // A preset: one cloud node for every pod, no cluster read.
-  const preset = serveSettings([...tls, '--node-preset', 'eks:16Gi:58'], io().io)!;
+  const preset = serveSettings([...tls, '--node-preset', 'eks:16Gi:58'], capturingIo().io)!;
   const facts = preset.staticNodes !== null && !('nodes' in preset.staticNodes) ? preset.staticNodes : null;
   t.equal(facts?.source, 'preset');
   t.equal(facts?.memoryAllocatable, (16384n - 893n - 100n) * 1024n * 1024n, 'EKS: 11Mi × 58 + 255Mi kube-reserved, 100Mi eviction');
-  const badPreset = io();
+  const badPreset = capturingIo();
   t.equal(await main(['serve', ...tls, '--node-preset', 'gke'], badPreset.io), 2);
   t.match(badPreset.err.join(''), /^oomguard: --node-preset: invalid node preset "gke": /);
 });

@@ -1,8 +1,9 @@
-// Runs the real, built CLI (bin/oomguard.js -> dist/) as a user would.
+// Runs the real, built CLI (bin/oomguard.js -> dist/) as a user would, or main() in this process.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Io } from '../../src/cli/io.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const bin = path.join(repoRoot, 'bin', 'oomguard.js');
@@ -12,6 +13,16 @@ export const corpusDir = path.join(sharedDir, 'corpus');
 /** What the CLI wrote through Io.stdout or Io.stderr (text, or UTF-8 bytes), as text. */
 export function writtenText(s: string | Uint8Array): string {
   return typeof s === 'string' ? s : Buffer.from(s.buffer, s.byteOffset, s.byteLength).toString('utf8');
+}
+
+/**
+ * An Io for main() in this process that keeps what is written (as text, one entry per write):
+ * `out` and `err`, and the Io writing to them.
+ */
+export function capturingIo(): { out: string[]; err: string[]; io: Io } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { stdout: (s) => void out.push(writtenText(s)), stderr: (s) => void err.push(s), readStdin: async () => '', cwd: repoRoot, color: false, env: {} } };
 }
 
 export interface CliResult {

@@ -5,44 +5,34 @@ import https from 'node:https';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { readServeLimitRanges, serveSettings } from '../../src/cli/serve.js';
-import { fixturesDir, fixture, hasOpenssl, makeCerts, request, repoRoot, spawnServe } from './helpers.js';
-import { writtenText } from '../helpers/run-cli.js';
-
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: { stdout: (s: string | Uint8Array) => void out.push(writtenText(s)), stderr: (s: string) => void err.push(s), readStdin: async () => '', cwd: repoRoot, color: false, env: {} },
-  };
-}
+import { fixturesDir, fixture, hasOpenssl, makeCerts, request, spawnServe } from './helpers.js';
+import { capturingIo } from '../helpers/run-cli.js';
 
 t.test('flags: usage errors exit 2 with one line, --help exits 0', async (t) => {
-  const a = io();
+  const a = capturingIo();
   t.equal(await main(['serve'], a.io), 2);
   t.match(a.err.join(''), /--tls-cert and --tls-key are required/);
-  const b = io();
+  const b = capturingIo();
   t.equal(await main(['serve', '--tls-cert', 'a', '--tls-key', 'b', '--mode', 'block'], b.io), 2);
   t.match(b.err.join(''), /--mode must be one of enforce, warn, audit/);
-  const c = io();
+  const c = capturingIo();
   t.equal(await main(['serve', '--tls-cert', 'a', '--tls-key', 'b', '--failure-policy', 'ignore'], c.io), 2);
   t.match(c.err.join(''), /Ignore, Fail/);
-  const d = io();
+  const d = capturingIo();
   t.equal(await main(['serve', '--tls-cert', 'a', '--tls-key', 'b', '--node-memory', '8GB'], d.io), 2);
-  const e = io();
+  const e = capturingIo();
   t.equal(await main(['serve', '--tls-cert', '/nonexistent.crt', '--tls-key', '/nonexistent.key', '--port', '0', '--metrics-port', 'off', '--node-memory', '8Gi'], e.io), 2);
   t.match(e.err.join(''), /cannot read certificate/);
-  const h = io();
+  const h = capturingIo();
   t.equal(await main(['serve', '--help'], h.io), 0);
   t.match(h.out.join(''), /--failure-policy/);
-  const s = serveSettings(['--tls-cert', 'x.crt', '--tls-key', 'x.key', '--mode', 'enforce', '--mutate', 'requests-equal-limits', '--metrics-port', 'off', '--kubernetes-version', '1.31'], io().io)!;
+  const s = serveSettings(['--tls-cert', 'x.crt', '--tls-key', 'x.key', '--mode', 'enforce', '--mutate', 'requests-equal-limits', '--metrics-port', 'off', '--kubernetes-version', '1.31'], capturingIo().io)!;
   t.match(s, { port: 8443, metricsPort: null, mode: 'enforce', mutation: 'requests-equal-limits', failurePolicy: 'Ignore', kubernetesVersion: '1.31', staticNode: null });
 });
 
 t.test('--limit-ranges FILE: LimitRanges read as the API server stores them, or one usage line', async (t) => {
   const base = ['--tls-cert', 'x.crt', '--tls-key', 'x.key', '--node-memory', '16Gi'];
-  const read = (...args: string[]) => readServeLimitRanges(serveSettings([...base, ...args], io().io)!, io().io);
+  const read = (...args: string[]) => readServeLimitRanges(serveSettings([...base, ...args], capturingIo().io)!, capturingIo().io);
   const lrs = (await read('--limit-ranges', path.join(fixturesDir, 'limit-ranges.yaml')))!;
   t.same(lrs.map((lr) => lr.id), ['team/mem', 'default/bounds'], 'a List; no namespace: "default"');
   t.equal(lrs[1].items[0].default.get('memory')?.toString(), '1Gi', 'max becomes the default limit (SetDefaults_LimitRangeItem)');
@@ -52,13 +42,13 @@ t.test('--limit-ranges FILE: LimitRanges read as the API server stores them, or 
   const twice = (await read('--limit-ranges', path.join(fixturesDir, 'limit-ranges.yaml'), '--limit-ranges', path.join(fixturesDir, 'limit-ranges.yaml')))!;
   t.equal(twice.length, 2, 'given more than once: a LimitRange counts once');
 
-  const invalid = io();
+  const invalid = capturingIo();
   t.equal(await main(['serve', ...base, '--limit-ranges', path.join(fixturesDir, 'limit-ranges-invalid.yaml')], invalid.io), 2);
   t.match(invalid.err.join(''), /--limit-ranges .*limit-ranges-invalid\.yaml.* line 10: LimitRange upside-down: spec\.limits\[0\]\.min\.memory: min value 2Gi is greater than max value 1Gi/);
-  const other = io();
+  const other = capturingIo();
   t.equal(await main(['serve', ...base, '--limit-ranges', path.join(fixturesDir, 'create-configmap.json')], other.io), 2);
   t.match(other.err.join(''), /is not a LimitRange/);
-  const missing = io();
+  const missing = capturingIo();
   t.equal(await main(['serve', ...base, '--limit-ranges', 'no-such.yaml'], missing.io), 2);
   t.match(missing.err.join(''), /--limit-ranges no-such\.yaml/);
 });
