@@ -644,12 +644,8 @@ async function render(parts: AuditReportParts, s: Settings): Promise<string> {
     case 'table':
       return r.formatAuditTable(parts, { color: s.color });
     case 'sarif': {
-      const severity = (rule: (typeof rules)[number]) => s.config.ruleSettings.get(rule.meta.id)?.severity ?? rule.meta.severity;
-      return (await import('../output/sarif.js')).formatSarif(
-        r.ownerReport(parts),
-        rules.filter((rule) => severity(rule) !== 'off').map((rule) => ({ id: rule.meta.id, description: rule.meta.description, remediation: rule.meta.remediation, docs: rule.meta.docs, severity: severity(rule) })),
-        { name: 'oomguard', version: VERSION, informationUri: 'https://github.com/oomguard/oomguard' },
-      );
+      const { enabledSarifRules, formatSarif } = await import('../output/sarif.js');
+      return formatSarif(r.ownerReport(parts), enabledSarifRules(rules, s.config.ruleSettings), { name: 'oomguard', version: VERSION });
     }
     case 'junit':
       return (await import('../output/junit.js')).formatJunit(r.ownerReport(parts));

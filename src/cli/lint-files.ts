@@ -23,6 +23,7 @@ import type { ParseOptions } from '../input/parse.js';
 import { countReport } from '../output/common.js';
 import type { ReportCounts } from '../output/common.js';
 import { objectRunBytes } from '../output/json.js';
+import { declareRules, enabledSarifRules, resultRunBytes } from '../output/sarif.js';
 
 /**
  * The linter reads no more of an object without a pod than its identity (apiVersion, kind,
@@ -39,13 +40,17 @@ export interface FileLintSettings {
   ruleSettings: ReadonlyMap<string, RuleSetting>;
   maxFileBytes: number;
   /**
-   * `--format json`: render the file's objects' part of the JSON report (objectRunBytes) where
-   * it is linted and keep only that text, instead of the objects for the main thread to render.
+   * `--format json` or `sarif`: render the file's part of the report where it is linted (json:
+   * its objects, objectRunBytes; sarif: its results, resultRunBytes) and keep only that text,
+   * instead of the objects for the main thread to render. null: keep the objects.
    */
-  renderJson: boolean;
+  render: RenderedPerFile | null;
   /** The namespace of objects that name none, and every LimitRange (files and inputs). */
   admission: AdmissionData;
 }
+
+/** The formats whose report is rendered file by file. */
+export type RenderedPerFile = 'json' | 'sarif';
 
 /** What the JSON summary and the exit code need of objects kept only as text. */
 export type ObjectCounts = Pick<ReportCounts, 'objects' | 'workloads' | 'errors' | 'warnings' | 'infos'>;
@@ -55,10 +60,10 @@ export interface FileOutcome {
   file: string;
   /** Reading and parsing errors: in the report, before every error found while linting. */
   inputErrors: InputError[];
-  /** The file's objects; empty with FileLintSettings.renderJson (see objectsJson). */
+  /** The file's objects; empty with FileLintSettings.render (see rendered). */
   objects: ReportedObject[];
-  /** With FileLintSettings.renderJson: the objects' text in the JSON report, as UTF-8; else null. */
-  objectsJson: Uint8Array | null;
+  /** With FileLintSettings.render: the file's part of the report, as UTF-8; else null. */
+  rendered: Uint8Array | null;
   counts: ObjectCounts;
   /** Errors found while modelling the objects (invalid quantities, rule crashes). */
   lintErrors: InputError[];
@@ -83,6 +88,7 @@ export function fileLinter(settings: FileLintSettings, parsed?: Map<string, File
   });
   const admission = admissionContext(settings.admission);
   const placer = placerFor(settings.node);
+  const render = renderer(settings);
   const lintInput = (input: FileInput): FileOutcome => {
     const result = linter.lint(input.objects, placer, admission);
     const objects = result.objects.map(reportedObject);
@@ -92,8 +98,8 @@ export function fileLinter(settings: FileLintSettings, parsed?: Map<string, File
     return {
       file: input.file,
       inputErrors: invalid.length > 0 ? [...input.errors, ...invalid] : input.errors,
-      objects: settings.renderJson ? [] : objects,
-      objectsJson: settings.renderJson ? objectRunBytes(objects) : null,
+      objects: render === null ? objects : [],
+      rendered: render === null ? null : render(objects),
       counts: { objects: counts.objects, workloads: counts.workloads, errors: counts.errors, warnings: counts.warnings, infos: counts.infos },
       lintErrors: result.errors,
     };
@@ -114,6 +120,15 @@ export function fileLinter(settings: FileLintSettings, parsed?: Map<string, File
       return lintInput(parseFileBytes(file, Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength), { parse: LINT_PARSE }));
     },
   };
+}
+
+function renderer(settings: FileLintSettings): ((objects: readonly ReportedObject[]) => Uint8Array) | null {
+  if (settings.render === 'json') return objectRunBytes;
+  if (settings.render === 'sarif') {
+    const { index } = declareRules(enabledSarifRules(rules, settings.ruleSettings));
+    return (objects) => resultRunBytes(objects, index);
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import type { FeatureGates } from '../core/types.js';
 import { collectInputs, objectsByFile, readInputs, readStdinInput } from '../input/read.js';
 import type { FileInput } from '../input/read.js';
 import { fileLinter } from './lint-files.js';
-import type { FileLintSettings, FileOutcome, ObjectCounts, ScanSettings } from './lint-files.js';
+import type { FileLintSettings, FileOutcome, ObjectCounts, RenderedPerFile, ScanSettings } from './lint-files.js';
 import { DEFAULT_NAMESPACE, admissionContext, limitRangeFilesFrom, limitRangesIn, parseNamespace, readLimitRangeFiles } from './limit-ranges.js';
 import type { FoundLimitRange, LimitRangeFile } from './limit-ranges.js';
 import { countReport } from '../output/common.js';
@@ -145,10 +145,8 @@ export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain
 
   const run = s.fix ? await lintWithFixes(s, fromFiles, io) : await lintFiles(s, fromFiles, io);
   const { report, counts } = run;
-  if (run.objectsJson !== null) {
-    // Imported for --format json only, as render() imports each format's module.
-    const { assembleJsonBytes } = await import('../output/json.js');
-    io.stdout(assembleJsonBytes({ ...report, objectRuns: run.objectsJson, counts: { ...counts, inputErrors: report.errors.length } }));
+  if (run.rendered !== null) {
+    io.stdout(await assemble(run.rendered, report, counts, s));
   } else {
     io.stdout(await render(report, s, command));
   }
@@ -158,12 +156,12 @@ export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain
   return counts.errors > 0 ? EXIT_FINDINGS : EXIT_OK;
 }
 
-/** What a lint produced: the report and its counts, and with --format json its objects already rendered. */
+/** What a lint produced: the report and its counts, and with --format json or sarif each file's part already rendered. */
 interface LintRun {
-  /** With `objectsJson`, `objects` is empty: the objects were kept only as text. */
+  /** With `rendered`, `objects` is empty: the objects were kept only as text. */
   report: LintReport;
-  /** Each file's objects' part of the JSON report (objectRunBytes), in order; null when not rendered yet. */
-  objectsJson: Uint8Array[] | null;
+  /** With --format json or sarif, each file's part of the report (FileOutcome.rendered), in order; else null. */
+  rendered: Uint8Array[] | null;
   counts: ObjectCounts;
 }
 
@@ -197,7 +195,7 @@ async function lintFiles(s: Settings, fromFiles: FoundLimitRange[], io: Io): Pro
       node: s.node,
       ruleSettings: s.config.ruleSettings,
       maxFileBytes: s.maxFileBytes,
-      renderJson: s.format === 'json',
+      render: renderedPerFile(s.format),
       admission: { defaultNamespace: s.namespace, limitRanges },
     };
   };
@@ -224,7 +222,7 @@ async function lintFiles(s: Settings, fromFiles: FoundLimitRange[], io: Io): Pro
   const inputErrors: InputError[] = [];
   const lintErrors: InputError[] = [];
   const objects: ReportedObject[] = [];
-  const objectsJson: Uint8Array[] = [];
+  const rendered: Uint8Array[] = [];
   const counts: ObjectCounts = { objects: 0, workloads: 0, errors: 0, warnings: 0, infos: 0 };
   let fileIndex = 0;
   for (const item of items) {
@@ -235,15 +233,35 @@ async function lintFiles(s: Settings, fromFiles: FoundLimitRange[], io: Io): Pro
     const outcome = item.kind === 'stdin' ? fileLinter(second.settings ?? afterScan([])).lintInput(stdin!) : outcomes[fileIndex++];
     for (const e of outcome.inputErrors) inputErrors.push(e);
     for (const o of outcome.objects) objects.push(o);
-    if (outcome.objectsJson !== null) objectsJson.push(outcome.objectsJson);
+    if (outcome.rendered !== null) rendered.push(outcome.rendered);
     for (const e of outcome.lintErrors) lintErrors.push(e);
     for (const key of COUNTED) counts[key] += outcome.counts[key];
   }
   return {
     report: { kubernetesVersion: s.kubernetesVersion, node: s.placer.all, objects, errors: [...inputErrors, ...lintErrors] },
-    objectsJson: s.format === 'json' ? objectsJson : null,
+    rendered: renderedPerFile(s.format) === null ? null : rendered,
     counts,
   };
+}
+
+/**
+ * The formats rendered file by file, where each file is linted (lint-files.ts), rather than from
+ * the whole report once all are linted: the report's bulk is then held as bytes, outside the
+ * heap, and never as every file's objects at once.
+ */
+function renderedPerFile(format: Format): RenderedPerFile | null {
+  return format === 'json' || format === 'sarif' ? format : null;
+}
+
+/** The report from each file's part (FileOutcome.rendered), in order: the bytes render() would give. */
+async function assemble(parts: readonly Uint8Array[], report: LintReport, counts: ObjectCounts, s: Settings): Promise<Buffer> {
+  // Each format's module imported for it only, as render() does.
+  if (s.format === 'sarif') {
+    const [{ assembleSarifBytes, enabledSarifRules }, { VERSION }] = await Promise.all([import('../output/sarif.js'), import('./version.js')]);
+    return assembleSarifBytes({ ...report, rules: enabledSarifRules(rules, s.config.ruleSettings), tool: { name: 'oomguard', version: VERSION } }, parts);
+  }
+  const { assembleJsonBytes } = await import('../output/json.js');
+  return assembleJsonBytes({ ...report, objectRuns: parts, counts: { ...counts, inputErrors: report.errors.length } });
 }
 
 const COUNTED = ['objects', 'workloads', 'errors', 'warnings', 'infos'] as const satisfies readonly (keyof ObjectCounts)[];
@@ -276,7 +294,7 @@ async function lintWithFixes(s: Settings, fromFiles: FoundLimitRange[], io: Io):
     objects: result.objects,
     errors: [...inputErrors, ...result.errors],
   };
-  return { report, objectsJson: null, counts: countReport(report) };
+  return { report, rendered: null, counts: countReport(report) };
 }
 
 /**
@@ -336,20 +354,9 @@ async function render(report: LintReport, s: Settings, command: 'lint' | 'explai
     case 'json':
       return (await import('../output/json.js')).formatJson(report);
     case 'sarif': {
-      const enabled = rules.filter((r) => (s.config.ruleSettings.get(r.meta.id)?.severity ?? r.meta.severity) !== 'off');
       // version.js (it reads package.json) only here: no other format prints the version.
-      const [{ formatSarif }, { VERSION }] = await Promise.all([import('../output/sarif.js'), import('./version.js')]);
-      return formatSarif(
-        report,
-        enabled.map((r) => ({
-          id: r.meta.id,
-          description: r.meta.description,
-          remediation: r.meta.remediation,
-          docs: r.meta.docs,
-          severity: s.config.ruleSettings.get(r.meta.id)?.severity ?? r.meta.severity,
-        })),
-        { name: 'oomguard', version: VERSION, informationUri: 'https://github.com/oomguard/oomguard' },
-      );
+      const [{ enabledSarifRules, formatSarif }, { VERSION }] = await Promise.all([import('../output/sarif.js'), import('./version.js')]);
+      return formatSarif(report, enabledSarifRules(rules, s.config.ruleSettings), { name: 'oomguard', version: VERSION });
     }
     case 'junit':
       return (await import('../output/junit.js')).formatJunit(report);

@@ -17,11 +17,17 @@
 //   identity (API group, kind, namespace, name), the container and the messageId (and, for a
 //   finding about no container, its JSON Pointer). No line number and no list index, so a finding
 //   keeps its identity (and its alert on GitHub) when lines above it move or containers are
-//   reordered. Identical identities within a run get an occurrence suffix (":2", ":3").
+//   reordered. Identical identities within a run get an occurrence suffix (":2", ":3"); the file
+//   is part of the identity, so this never looks beyond one file.
 //   We deliberately do NOT set `primaryLocationLineHash`: GitHub's upload action computes that
 //   one from the source line itself and warns about every result whose value differs from its own.
-import { createHash } from 'node:crypto';
-import type { LintReport, SeverityOrOff } from '../engine/types.js';
+// - `oomguard lint` renders each file's results where it lints the file (resultRunBytes, in any
+//   thread) and joins them into the log (assembleSarifBytes): the same bytes as formatSarif of the
+//   whole report, without holding every object until the end. That needs the run's rules up front
+//   (enabledSarifRules), which the lint's findings always come from.
+import type { LintReport, ReportedObject, SeverityOrOff } from '../engine/types.js';
+import type { InputError } from '../input/types.js';
+import type { NodeFacts } from '../core/node.js';
 import { bigintToJson, objectLabel } from './common.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -109,10 +115,13 @@ function apiGroup(apiVersion: string): string {
 }
 
 function fingerprint(parts: Array<string | number | null>): string {
+  // node:crypto loaded on the first fingerprint, not with the module: lint-files.ts imports this
+  // one for every lint, and an ES import of node:crypto costs start-up time in the others.
+  const { createHash } = process.getBuiltinModule('node:crypto');
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-interface SarifReportingDescriptor {
+export interface SarifReportingDescriptor {
   id: string;
   name: string;
   shortDescription: { text: string };
@@ -155,42 +164,70 @@ const INPUT_ERROR_DESCRIPTOR = {
   defaultConfiguration: { level: 'error' as Level },
 };
 
-/** The report as SARIF 2.1.0 JSON text (2-space indentation, trailing newline). */
-export function formatSarif(report: LintReport, rules: readonly SarifRule[], tool: SarifTool): string {
+/** What a run's rules are made from: a rule of the registry (rules/define-rule.ts RuleMeta) and its setting. */
+export interface SarifRuleSource {
+  meta: { id: string; description: string; remediation: string; docs?: string; severity: SeverityOrOff };
+}
+
+/**
+ * The rules a run declares: those not turned off (configured severity, else the rule's own), in
+ * the given order. `oomguard lint` and `oomguard audit` pass the registry; each file's results
+ * (resultRunBytes) index into exactly this list.
+ */
+export function enabledSarifRules(rules: readonly SarifRuleSource[], ruleSettings: ReadonlyMap<string, { severity: SeverityOrOff }>): SarifRule[] {
+  const out: SarifRule[] = [];
+  for (const { meta } of rules) {
+    const severity = ruleSettings.get(meta.id)?.severity ?? meta.severity;
+    if (severity !== 'off') out.push({ id: meta.id, description: meta.description, remediation: meta.remediation, docs: meta.docs, severity });
+  }
+  return out;
+}
+
+/** Each rule id's index in tool.driver.rules. */
+export type SarifRuleIndex = ReadonlyMap<string, number>;
+
+/** The rules as tool.driver.rules declares them (a rule passed twice, once: the first) and each one's index. */
+export function declareRules(rules: readonly SarifRule[]): { descriptors: SarifReportingDescriptor[]; index: Map<string, number> } {
   const descriptors: SarifReportingDescriptor[] = [];
   const index = new Map<string, number>();
-  const addRule = (r: SarifRule) => {
-    if (index.has(r.id)) return;
+  for (const r of rules) {
+    if (index.has(r.id)) continue;
     index.set(r.id, descriptors.length);
     descriptors.push(descriptor(r));
-  };
-  for (const r of rules) addRule(r);
-  for (const o of report.objects) {
-    for (const f of o.findings) {
-      if (!index.has(f.rule)) addRule({ id: f.rule, description: f.rule, remediation: '', severity: f.severity });
-    }
   }
+  return { descriptors, index };
+}
 
-  const results: unknown[] = [];
-  /** Identical identities (rare) get an occurrence suffix so fingerprints stay unique. */
+/**
+ * Fingerprints made unique by an occurrence suffix (":2", ":3") for identical identities. The
+ * file is part of every identity, so fingerprints of different files never meet: one counter per
+ * file gives what one counter per run gives, which lets each file's results be rendered alone.
+ */
+function fingerprints(): (parts: Array<string | number | null>) => string {
   const seen = new Map<string, number>();
-  const uniqueFingerprint = (parts: Array<string | number | null>) => {
+  return (parts) => {
     const base = fingerprint(parts);
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     return n === 0 ? base : `${base}:${n + 1}`;
   };
+}
 
-  for (const o of report.objects) {
+/** The results of some objects, in order. Throws when a finding's rule is not in `index` (formatSarif adds them first). */
+function resultsOf(objects: readonly ReportedObject[], index: SarifRuleIndex, uniqueFingerprint: ReturnType<typeof fingerprints>): unknown[] {
+  const results: unknown[] = [];
+  for (const o of objects) {
     const label = objectLabel(o);
     for (const f of o.findings) {
+      const ruleIndex = index.get(f.rule);
+      if (ruleIndex === undefined) throw new Error(`SARIF: rule ${f.rule} of a finding is not among the run's rules`);
       const logical =
         f.container !== undefined
           ? { name: f.container, fullyQualifiedName: `${label}, container ${f.container}`, kind: 'member' }
           : { name: o.name, fullyQualifiedName: label, kind: 'object' };
       results.push({
         ruleId: f.rule,
-        ruleIndex: index.get(f.rule),
+        ruleIndex,
         level: levelOf(f.severity),
         message: { text: f.message },
         locations: [
@@ -219,8 +256,54 @@ export function formatSarif(report: LintReport, rules: readonly SarifRule[], too
       });
     }
   }
+  return results;
+}
 
-  const notifications = report.errors.map((e) => {
+/** What JSON.stringify([[[[x]]]], null, 2) puts before and after x: a result's depth in the log. */
+const RESULT_PREFIX = '[\n  [\n    [\n      [\n        ';
+const RESULT_SUFFIX = '\n      ]\n    ]\n  ]\n]';
+const RESULT_SEPARATOR = ',\n        ';
+const EMPTY_RESULTS = '\n      "results": [],\n';
+
+/** Results as they follow each other in runs[0].results, indented as there. */
+function resultsText(results: readonly unknown[]): string {
+  return results
+    .map((r) => {
+      const text = JSON.stringify([[[[r]]]], null, 2);
+      return text.slice(RESULT_PREFIX.length, text.length - RESULT_SUFFIX.length);
+    })
+    .join(RESULT_SEPARATOR);
+}
+
+/**
+ * One file's results (its objects, in order) as they stand in the log's results array, as UTF-8
+ * in a buffer of its own (a worker thread sends it; see json.ts objectRunBytes). `index`: that of
+ * the run's rules (declareRules), which every finding's rule must be among. Empty when the objects
+ * have no findings.
+ */
+export function resultRunBytes(objects: readonly ReportedObject[], index: SarifRuleIndex): Uint8Array {
+  const text = resultsText(resultsOf(objects, index, fingerprints()));
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
+}
+
+/** The log besides its results: the rules, the input errors, the run's properties. */
+export interface SarifFrame {
+  kubernetesVersion: string;
+  node: NodeFacts;
+  errors: readonly InputError[];
+  rules: readonly SarifRule[];
+  tool: SarifTool;
+}
+
+/** The log with an empty results array, and where results go: what comes before the first and after the last. */
+function sarifFrame(
+  frame: Pick<SarifFrame, 'kubernetesVersion' | 'node' | 'errors'>,
+  tool: SarifTool,
+  descriptors: readonly SarifReportingDescriptor[],
+): { before: string; after: string; empty: string } {
+  const notifications = frame.errors.map((e) => {
     const n: Record<string, unknown> = {
       level: 'error',
       message: { text: e.document === null ? e.message : `${e.message} (document ${e.document + 1})` },
@@ -255,14 +338,58 @@ export function formatSarif(report: LintReport, rules: readonly SarifRule[], too
             ? { executionSuccessful: true }
             : { executionSuccessful: false, toolExecutionNotifications: notifications },
         ],
-        results,
+        results: [],
         properties: {
-          kubernetesVersion: report.kubernetesVersion,
-          nodeMemoryCapacity: bigintToJson(report.node.memoryCapacity),
-          nodeSource: report.node.source,
+          kubernetesVersion: frame.kubernetesVersion,
+          nodeMemoryCapacity: bigintToJson(frame.node.memoryCapacity),
+          nodeSource: frame.node.source,
         },
       },
     ],
   };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
+  const empty = `${JSON.stringify(sarif, null, 2)}\n`;
+  // The run's "results" key is the only line of six spaces and "results": deeper keys are indented
+  // further, and strings hold no raw line breaks.
+  const at = empty.indexOf(EMPTY_RESULTS);
+  return {
+    empty,
+    before: `${empty.slice(0, at)}\n      "results": [\n        `,
+    after: `\n      ],\n${empty.slice(at + EMPTY_RESULTS.length)}`,
+  };
+}
+
+/**
+ * The log from its frame and each file's results (resultRunBytes), in order, as one buffer: the
+ * same bytes as formatSarif of the whole report, whose every finding's rule is among `rules`.
+ */
+export function assembleSarifBytes(frame: SarifFrame, resultRuns: readonly Uint8Array[]): Buffer {
+  const runs = resultRuns.filter((run) => run.length > 0);
+  const text = sarifFrame(frame, frame.tool, declareRules(frame.rules).descriptors);
+  if (runs.length === 0) return Buffer.from(text.empty);
+  const separator = Buffer.from(RESULT_SEPARATOR);
+  const pieces: Uint8Array[] = [Buffer.from(text.before)];
+  runs.forEach((run, i) => {
+    if (i > 0) pieces.push(separator);
+    pieces.push(run);
+  });
+  pieces.push(Buffer.from(text.after));
+  return Buffer.concat(pieces);
+}
+
+/** The report as SARIF 2.1.0 JSON text (2-space indentation, trailing newline). */
+export function formatSarif(report: LintReport, rules: readonly SarifRule[], tool: SarifTool): string {
+  // A rule found in a finding but not passed in gets a minimal descriptor, after those passed in.
+  const all = [...rules];
+  const ids = new Set(rules.map((r) => r.id));
+  for (const o of report.objects) {
+    for (const f of o.findings) {
+      if (ids.has(f.rule)) continue;
+      ids.add(f.rule);
+      all.push({ id: f.rule, description: f.rule, remediation: '', severity: f.severity });
+    }
+  }
+  const { descriptors, index } = declareRules(all);
+  const text = sarifFrame(report, tool, descriptors);
+  const results = resultsText(resultsOf(report.objects, index, fingerprints()));
+  return results === '' ? text.empty : `${text.before}${results}${text.after}`;
 }

@@ -167,5 +167,9 @@ if (!existsSync(corpusDir)) {
       sameAsMainThread(t, off, threaded, `corpus, ${concurrency.join(' ') || 'default (auto)'}`);
       t.equal(splitStderr(threaded.stderr).rest, '', 'nothing on stderr but the debug line');
     }
+    // SARIF is also rendered file by file, each file's results where it is linted.
+    const sarifOff = lint([corpusDir, '--format', 'sarif', '--concurrency', 'off'], repoRoot);
+    t.not(sarifOff.code, 3, splitStderr(sarifOff.stderr).rest);
+    sameAsMainThread(t, sarifOff, lint([corpusDir, '--format', 'sarif', '--concurrency', '2'], repoRoot), 'corpus, sarif, --concurrency 2');
   });
 }

@@ -42,7 +42,7 @@ t.test('the main thread and workers together give what the main thread alone giv
     node: defaultNodeFacts(),
     ruleSettings: new Map(),
     maxFileBytes: scan.maxFileBytes,
-    renderJson: true,
+    render: 'json',
     admission: { defaultNamespace: 'default', limitRanges: scanned.flatMap((s) => s.limitRanges) },
   });
   const alone: FileOutcome[] = threads.lintInMainThread(files, scan, afterScan);

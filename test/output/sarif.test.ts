@@ -1,7 +1,17 @@
 import t from 'tap';
-import { artifactLocation, formatSarif, FINGERPRINT_KEY, INPUT_ERROR_RULE_ID, type SarifRule } from '../../src/output/sarif.js';
+import {
+  artifactLocation,
+  assembleSarifBytes,
+  declareRules,
+  enabledSarifRules,
+  formatSarif,
+  resultRunBytes,
+  FINGERPRINT_KEY,
+  INPUT_ERROR_RULE_ID,
+  type SarifRule,
+} from '../../src/output/sarif.js';
 import type { LintReport } from '../../src/engine/types.js';
-import { prometheusLint, cleanLint, PROMETHEUS_MESSAGE } from './fixtures.js';
+import { prometheusLint, prometheusReport, configMapReport, cleanLint, INPUT_ERROR, PROMETHEUS_MESSAGE } from './fixtures.js';
 
 const RULES: SarifRule[] = [
   {
@@ -232,6 +242,58 @@ t.test('fingerprints: stable when lines move, distinct per finding', async (t) =
   const prints = fp(d);
   t.equal(new Set(prints).size, prints.length, 'duplicates are told apart');
   t.equal(prints[1], `${prints[0]}:2`);
+});
+
+t.test('rendered file by file (a lint of many files): the same bytes as formatSarif', async (t) => {
+  // Three files: one with a finding twice (its fingerprints get ":2" within the file), one
+  // without findings, one with the same object as the first (another file: no suffix) and a
+  // message beyond Latin-1.
+  const a1 = prometheusReport();
+  a1.findings.push({ ...a1.findings[0] });
+  const b = configMapReport();
+  b.source = { ...b.source, file: 'k8s/b.yaml' };
+  const c = prometheusReport();
+  c.source = { ...c.source, file: 'k8s/c.yaml' };
+  c.findings[0] = { ...c.findings[0], message: `${c.findings[0].message} — ünïcode ✓`, severity: 'warning' };
+  const files = [[a1, configMapReport()], [b], [c]];
+  const report: LintReport = { ...prometheusLint(), objects: files.flat(), errors: [INPUT_ERROR] };
+  const { index } = declareRules(RULES);
+  const whole = formatSarif(report, RULES, TOOL);
+  const runs = files.map((objects) => resultRunBytes(objects, index));
+  t.equal(runs[1].length, 0, 'a file without findings renders nothing');
+  const bytes = assembleSarifBytes({ ...report, rules: RULES, tool: TOOL }, runs);
+  t.equal(bytes.toString('utf8'), whole);
+  t.same(bytes, Buffer.from(whole), 'byte for byte');
+  const prints = JSON.parse(whole).runs[0].results.map((r: { partialFingerprints: Record<string, string> }) => r.partialFingerprints[FINGERPRINT_KEY]);
+  t.equal(prints[1], `${prints[0]}:2`, 'the duplicate within a file is told apart');
+  t.equal(new Set(prints).size, 3, 'the same object in another file is another finding');
+  t.same(assembleSarifBytes({ ...report, rules: RULES, tool: TOOL }, [...runs, resultRunBytes([], index)]), bytes, 'empty runs add nothing');
+
+  const none: LintReport = { ...cleanLint(), errors: [] };
+  t.equal(assembleSarifBytes({ ...none, rules: RULES, tool: TOOL }, [resultRunBytes(none.objects, index)]).toString('utf8'), formatSarif(none, RULES, TOOL), 'no results');
+  t.throws(() => resultRunBytes(prometheusLint().objects, declareRules([]).index), /rule memory-request-missing .* not among the run's rules/, 'every rule must be declared up front');
+});
+
+t.test('enabledSarifRules: the rules a run declares, with their configured severity', async (t) => {
+  const meta = (id: string, severity: SarifRule['severity']) => ({ meta: { id, severity, description: `${id}.`, remediation: 'Do it.', docs: 'Docs.' } });
+  const registry = [meta('a', 'error'), meta('b', 'off'), meta('c', 'warning'), meta('d', 'info')];
+  const settings = new Map([
+    ['b', { severity: 'warning' as const }],
+    ['c', { severity: 'off' as const }],
+  ]);
+  t.strictSame(
+    enabledSarifRules(registry, settings).map((r) => [r.id, r.severity]),
+    [
+      ['a', 'error'],
+      ['b', 'warning'],
+      ['d', 'info'],
+    ],
+  );
+  t.strictSame(enabledSarifRules(registry, new Map())[0], { id: 'a', description: 'a.', remediation: 'Do it.', docs: 'Docs.', severity: 'error' });
+  t.strictSame([...declareRules([...RULES, { ...RULES[0], description: 'again' }]).index], [
+    ['memory-request-missing', 0],
+    ['some-off-rule', 1],
+  ], 'a rule passed twice is declared once');
 });
 
 t.test('artifact locations are URI references', async (t) => {
