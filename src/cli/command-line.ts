@@ -2,6 +2,9 @@
 // or YAML parser), so that a command that needs none of them, such as whodunit, loads none of them.
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from './exit-codes.js';
+import type { Io } from './io.js';
+import { skippedNotes } from '../input/layouts.js';
+import type { SkippedInput } from '../input/layouts.js';
 import { nodeFactsFromCapacity } from '../core/node.js';
 import type { NodeFacts, NodeSource } from '../core/node.js';
 import { Quantity, QuantityError } from '../core/quantity.js';
@@ -47,4 +50,13 @@ export const REPORT_FLAG_OPTIONS = {
 /** --color / --no-color, else what the terminal says. */
 export function colorFrom(flags: { color?: boolean; 'no-color'?: boolean }, terminal: boolean): boolean {
   return flags['no-color'] ? false : flags.color ? true : terminal;
+}
+
+/**
+ * One line on stderr for each input left out as no manifest (a Helm chart, a kustomization file
+ * or a patch it names: input/layouts.ts), saying how to lint what it renders to. Not an error:
+ * the exit code is the lint's.
+ */
+export function noteSkipped(skipped: readonly SkippedInput[], io: Pick<Io, 'stderr'>): void {
+  for (const note of skippedNotes(skipped)) io.stderr(`oomguard: note: ${note}\n`);
 }

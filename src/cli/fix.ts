@@ -4,7 +4,7 @@ import path from 'node:path';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
 import { loadConfigOption, maxFileBytes } from './args.js';
-import { parseCommandLine } from './command-line.js';
+import { noteSkipped, parseCommandLine } from './command-line.js';
 import { objectsByFile, readInputs, STDIN_NAME } from '../input/read.js';
 import type { InputError, SourceObject } from '../input/types.js';
 import { locatePod } from '../engine/extract-workloads.js';
@@ -131,6 +131,7 @@ export async function runFix(argv: string[], io: Io): Promise<number> {
   const account = dryRun || input.sources?.has(STDIN_NAME) ? io.stderr : io.stdout;
   for (const line of log) account(`${line}\n`);
   for (const e of errors) io.stderr(`oomguard: ${e.file}${e.document !== null ? ` document ${e.document + 1}` : ''}${e.line !== null ? ` line ${e.line}` : ''}: ${e.message}\n`);
+  noteSkipped(input.skipped, io);
   if (changedObjects === 0) account(`nothing to change: requests already equal limits wherever limits are set\n`);
   else account(`${dryRun ? 'would raise' : 'raised'} requests to limits in ${plural(changedObjects, 'object')} in ${plural(changedFiles, 'file')}\n`);
 

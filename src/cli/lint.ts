@@ -4,7 +4,7 @@ import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js'
 import type { Io } from './io.js';
 import { rules } from '../../rules/index.js';
 import { loadConfigOption, maxFileBytes, modelSettingsFrom } from './args.js';
-import { REPORT_FLAG_OPTIONS, colorFrom, parseCommandLine } from './command-line.js';
+import { REPORT_FLAG_OPTIONS, colorFrom, noteSkipped, parseCommandLine } from './command-line.js';
 import type { LoadedConfig } from '../config/load.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../core/versions.js';
 import { defaultNodeFacts } from '../core/node.js';
@@ -12,7 +12,7 @@ import { placerFor } from '../core/placement.js';
 import type { NodeChoice, NodePlacer } from '../core/placement.js';
 import type { FeatureGates } from '../core/types.js';
 import { collectInputs, objectsByFile, readInputs, readStdinInput } from '../input/read.js';
-import type { FileInput } from '../input/read.js';
+import type { FileInput, SkippedInput } from '../input/read.js';
 import { fileLinter } from './lint-files.js';
 import type { FileLintSettings, FileOutcome, ObjectCounts, RenderedPerFile, ScanSettings } from './lint-files.js';
 import { DEFAULT_NAMESPACE, admissionContext, limitRangeFilesFrom, limitRangesIn, parseNamespace, readLimitRangeFiles } from './limit-ranges.js';
@@ -150,6 +150,7 @@ export async function runLint(argv: string[], io: Io, command: 'lint' | 'explain
   } else {
     io.stdout(await render(report, s, command));
   }
+  noteSkipped(run.skipped, io);
 
   if (report.errors.length > 0) return EXIT_INPUT;
   if (command === 'explain') return EXIT_OK;
@@ -163,6 +164,8 @@ interface LintRun {
   /** With --format json or sarif, each file's part of the report (FileOutcome.rendered), in order; else null. */
   rendered: Uint8Array[] | null;
   counts: ObjectCounts;
+  /** Inputs left out as no manifest (input/layouts.ts). */
+  skipped: SkippedInput[];
 }
 
 /**
@@ -224,10 +227,15 @@ async function lintFiles(s: Settings, fromFiles: FoundLimitRange[], io: Io): Pro
   const objects: ReportedObject[] = [];
   const rendered: Uint8Array[] = [];
   const counts: ObjectCounts = { objects: 0, workloads: 0, errors: 0, warnings: 0, infos: 0 };
+  const skipped: SkippedInput[] = [];
   let fileIndex = 0;
   for (const item of items) {
     if (item.kind === 'error') {
       inputErrors.push(item.error);
+      continue;
+    }
+    if (item.kind === 'skipped') {
+      skipped.push(item.skipped);
       continue;
     }
     const outcome = item.kind === 'stdin' ? fileLinter(second.settings ?? afterScan([])).lintInput(stdin!) : outcomes[fileIndex++];
@@ -241,6 +249,7 @@ async function lintFiles(s: Settings, fromFiles: FoundLimitRange[], io: Io): Pro
     report: { kubernetesVersion: s.kubernetesVersion, node: s.placer.all, objects, errors: [...inputErrors, ...lintErrors] },
     rendered: renderedPerFile(s.format) === null ? null : rendered,
     counts,
+    skipped,
   };
 }
 
@@ -294,7 +303,7 @@ async function lintWithFixes(s: Settings, fromFiles: FoundLimitRange[], io: Io):
     objects: result.objects,
     errors: [...inputErrors, ...result.errors],
   };
-  return { report, rendered: null, counts: countReport(report) };
+  return { report, rendered: null, counts: countReport(report), skipped: input.skipped };
 }
 
 /**

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
 import { loadConfigOption, maxFileBytes, modelSettingsFrom } from './args.js';
-import { REPORT_FLAG_OPTIONS, colorFrom, parseCommandLine } from './command-line.js';
+import { REPORT_FLAG_OPTIONS, colorFrom, noteSkipped, parseCommandLine } from './command-line.js';
 import { NODE_FLAGS_HELP, NODE_FLAG_OPTIONS, nodeChoiceFrom } from './node-file.js';
 import { DEFAULT_NAMESPACE, admissionContext, limitRangeFilesFrom, limitRangesIn, parseNamespace, readLimitRangeFiles } from './limit-ranges.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../core/versions.js';
@@ -174,6 +174,7 @@ export async function runSimulate(argv: string[], io: Io): Promise<number> {
 
   const sims = simulateWorkloads(workloads, placer, s.usage);
   io.stdout(await render(sims, s, errors.length));
+  noteSkipped(input.skipped, io);
   for (const e of errors) {
     const where = `${e.file}${e.document !== null ? ` document ${e.document + 1}` : ''}${e.line !== null ? ` line ${e.line}` : ''}`;
     io.stderr(`oomguard: ${where}: ${oneLine(e.message)}\n`);

@@ -7,6 +7,9 @@ import path from 'node:path';
 import { parseText } from './parse.js';
 import type { ParseOptions } from './parse.js';
 import type { FileSource, InputError, ReadResult, SourceObject } from './types.js';
+import { load } from 'js-yaml';
+import { HELM_CHART_FILE, isKustomizationFile, KUSTOMIZATION_FILES, kustomizationNonResources } from './layouts.js';
+import type { SkippedInput } from './layouts.js';
 
 // Not `import ... from 'node:fs'` (or 'node:buffer'): an ES import of a built-in reads all its
 // exports, and node:fs's lazy ones (fs.promises, the stream classes) load some 30 more internal
@@ -39,12 +42,14 @@ export interface InputFile {
 }
 
 /**
- * What the paths given name, in report order: files to read, standard input, and errors found
- * while looking (missing paths, unreadable or empty folders, broken links). Reading each file is a
- * separate step (readInputFile), so that files can be read and parsed by different threads while
- * the report keeps this order.
+ * What the paths given name, in report order: files to read, standard input, errors found while
+ * looking (missing paths, unreadable or empty folders, broken links), and what is left out because
+ * it is not a manifest as written (Helm charts, kustomization files and their patches: layouts.ts).
+ * Reading each file is a separate step (readInputFile), so that files can be read and parsed by
+ * different threads while the report keeps this order.
  */
-export type InputItem = { kind: 'file'; file: InputFile } | { kind: 'stdin' } | { kind: 'error'; error: InputError };
+export type InputItem = { kind: 'file'; file: InputFile } | { kind: 'stdin' } | { kind: 'error'; error: InputError } | { kind: 'skipped'; skipped: SkippedInput };
+export type { SkippedInput };
 
 export type CollectOptions = Pick<ReadOptions, 'cwd' | 'exclude'>;
 
@@ -59,8 +64,14 @@ export function collectInputs(paths: readonly string[], opts: CollectOptions): I
   const fail = (file: string, message: string) => items.push({ kind: 'error', error: whole(file, message) });
   const seenFiles = new Set<string>();
   const visitedDirs = new Set<string>();
+  const layouts = new Layouts(opts.cwd);
   let stdinSeen = false;
-  const add = (f: Found) => {
+  const add = (f: Found | SkippedInput) => {
+    if ('kind' in f) {
+      if (!layouts.skippedPaths.has(f.path)) items.push({ kind: 'skipped', skipped: f });
+      layouts.skippedPaths.add(f.path);
+      return;
+    }
     if (seenFiles.has(f.key)) return;
     seenFiles.add(f.key);
     items.push({ kind: 'file', file: { abs: f.abs, shown: f.shown } });
@@ -82,17 +93,105 @@ export function collectInputs(paths: readonly string[], opts: CollectOptions): I
       continue;
     }
     if (opts.exclude(abs)) continue;
-    if (!st.isDirectory()) {
-      add({ abs, shown, key: realKey(abs) });
+    // Inside a Helm chart (the folder given, or a folder above it or above the file given).
+    const chart = layouts.chartAround(st.isDirectory() ? abs : path.dirname(abs));
+    if (chart !== null) {
+      add({ kind: 'helm-chart', path: chart });
       continue;
     }
-    const w: Walk = { found: [], manifests: 0, visited: visitedDirs, exclude: opts.exclude, errors: [] };
+    if (!st.isDirectory()) {
+      const dir = path.dirname(abs);
+      layouts.readKustomization(dir, layouts.display(dir));
+      if (isKustomizationFile(path.basename(abs))) add({ kind: 'kustomization', path: shown, dir: layouts.display(dir) });
+      else add({ abs, shown, key: realKey(abs) });
+      continue;
+    }
+    const w: Walk = { found: [], manifests: 0, visited: visitedDirs, exclude: opts.exclude, errors: [], layouts };
     walk(abs, realKey(abs), shown, w);
     for (const error of w.errors) items.push({ kind: 'error', error });
     if (w.manifests === 0) fail(shown, 'no YAML or JSON files found (looked for *.yaml, *.yml, *.json)');
     for (const f of w.found) add(f);
   }
-  return items;
+  // Files a kustomization names as patches (or other configuration) are no manifests, wherever
+  // they were found: the kustomization may come later in the walk, or in another folder given.
+  return layouts.patches.size === 0
+    ? items
+    : items.flatMap((item): InputItem[] => {
+        if (item.kind !== 'file') return [item];
+        const patch = layouts.patches.get(item.file.abs);
+        return patch === undefined ? [item] : [{ kind: 'skipped', skipped: { kind: 'kustomize-file', path: item.file.shown, ...patch } }];
+      });
+}
+
+/** Helm charts and kustomizations met while collecting inputs (layouts.ts), looked up once per folder. */
+class Layouts {
+  /** Absolute path of a folder → whether it holds a Chart.yaml. */
+  private readonly chartFile = new Map<string, boolean>();
+  /** Folders whose kustomization was looked for. */
+  private readonly kustomized = new Set<string>();
+  /** Absolute path of a file a kustomization names as a patch → that kustomization, and its folder, as shown. */
+  readonly patches = new Map<string, { kustomization: string; dir: string }>();
+  readonly skippedPaths = new Set<string>();
+  constructor(private readonly cwd: string) {}
+
+  /** A path as reports show one found by looking around (relative to cwd when inside it). */
+  display(abs: string): string {
+    const rel = path.relative(this.cwd, abs);
+    return slashes(rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel);
+  }
+
+  hasChartFile(dir: string): boolean {
+    let has = this.chartFile.get(dir);
+    if (has === undefined) {
+      try {
+        has = statSync(path.join(dir, HELM_CHART_FILE)).isFile();
+      } catch {
+        has = false;
+      }
+      this.chartFile.set(dir, has);
+    }
+    return has;
+  }
+
+  /** The chart `dir` is in (itself or the nearest folder above with a Chart.yaml), as shown; null if none. */
+  chartAround(dir: string): string | null {
+    for (let d = dir; ; ) {
+      if (this.hasChartFile(d)) return this.display(d);
+      const up = path.dirname(d);
+      if (up === d) return null;
+      d = up;
+    }
+  }
+
+  /** Reads `dir`'s kustomization, if any, and records the files it names that are no resources. */
+  readKustomization(dir: string, dirShown: string, names?: readonly string[]): void {
+    if (this.kustomized.has(dir)) return;
+    this.kustomized.add(dir);
+    for (const name of KUSTOMIZATION_FILES) {
+      if (names !== undefined && !names.includes(name)) continue;
+      const file = path.join(dir, name);
+      const read = readCapped(file, KUSTOMIZATION_MAX_BYTES);
+      if ('error' in read) continue;
+      let doc: unknown;
+      try {
+        doc = load(decodeUtf8(read.bytes));
+      } catch {
+        // Not YAML: kustomize would refuse it too; its files are linted as they are.
+        return;
+      }
+      const kustomization = dirShown === '.' ? name : `${dirShown}/${name}`;
+      for (const ref of kustomizationNonResources(doc)) this.patches.set(path.resolve(dir, ref), { kustomization, dir: dirShown });
+      return;
+    }
+  }
+}
+
+/** Kustomizations are short; a larger one is not read for its patches. */
+const KUSTOMIZATION_MAX_BYTES = 1024 * 1024;
+
+function decodeUtf8(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** One file read and parsed: its objects and its errors, or the error that kept it from being read. */
@@ -165,11 +264,15 @@ export async function readStdinInput(stdin: () => Promise<string>, opts: ReadFil
 
 /** Every input read and parsed, in order (for commands that need all objects at once). */
 export async function readInputs(paths: string[], opts: ReadOptions): Promise<ReadResult> {
-  const result: ReadResult = { objects: [], errors: [], files: [] };
+  const result: ReadResult = { objects: [], errors: [], files: [], skipped: [] };
   const fileOptions: ReadFileOptions = { maxFileBytes: opts.maxFileBytes, keepSource: opts.keepSources };
   for (const item of collectInputs(paths, opts)) {
     if (item.kind === 'error') {
       result.errors.push(item.error);
+      continue;
+    }
+    if (item.kind === 'skipped') {
+      result.skipped.push(item.skipped);
       continue;
     }
     const input = item.kind === 'stdin' ? await readStdinInput(opts.stdin, fileOptions) : readInputFile(item.file, fileOptions);
@@ -220,12 +323,14 @@ function realKey(abs: string): string {
 
 /** What a walk of one given folder collects. */
 interface Walk {
-  found: Found[];
+  /** Files to read, and what is left out as no manifest, in order. */
+  found: Array<Found | SkippedInput>;
   manifests: number;
   /** Real paths of the folders walked so far (shared by every folder given). */
   visited: Set<string>;
   exclude: (file: string) => boolean;
   errors: InputError[];
+  layouts: Layouts;
 }
 
 /**
@@ -253,6 +358,14 @@ function walk(dir: string, real: string, shown: string, w: Walk): void {
     return;
   }
   entries.sort(byName);
+  // A Helm chart is left out whole; a kustomization's patches are known before its files are met.
+  if (entries.some((e) => e.name === HELM_CHART_FILE && !e.isDirectory())) {
+    w.manifests++;
+    w.found.push({ kind: 'helm-chart', path: shown });
+    return;
+  }
+  const kustomizations = entries.filter((e) => isKustomizationFile(e.name)).map((e) => e.name);
+  if (kustomizations.length > 0) w.layouts.readKustomization(dir, shown, kustomizations);
   const absPrefix = joinPrefix(dir);
   const realPrefix = joinPrefix(real);
   const shownPrefix = slashes(joinPrefix(shown));
@@ -281,7 +394,9 @@ function walk(dir: string, real: string, shown: string, w: Walk): void {
       if (!w.exclude(abs)) walk(abs, isLink ? realKey(abs) : realPrefix + name, childShown, w);
     } else if (isFile && MANIFEST.test(name)) {
       w.manifests++;
-      if (!w.exclude(abs)) w.found.push({ abs, shown: childShown, key: isLink ? realKey(abs) : realPrefix + name });
+      if (w.exclude(abs)) continue;
+      if (isKustomizationFile(name)) w.found.push({ kind: 'kustomization', path: childShown, dir: shown });
+      else w.found.push({ abs, shown: childShown, key: isLink ? realKey(abs) : realPrefix + name });
     }
   }
 }

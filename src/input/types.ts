@@ -1,4 +1,5 @@
 // What the input layer hands to the engine: parsed Kubernetes objects with where they came from.
+import type { SkippedInput } from './layouts.js';
 
 export interface SourceObject {
   /** Path as given by the user (relative paths kept relative), or "<stdin>". */
@@ -31,6 +32,8 @@ export interface ReadResult {
   errors: InputError[];
   /** Files read, in order. */
   files: string[];
+  /** What was left out as no manifest (Helm charts, kustomization files and their patches: layouts.ts), in order. */
+  skipped: SkippedInput[];
   /** With `keepSources`: each file's text, by its `file` name. */
   sources?: Map<string, FileSource>;
 }

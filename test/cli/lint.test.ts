@@ -167,6 +167,34 @@ t.test('bad input files: exit 2, each named, the good ones still linted', async 
   t.notMatch(text.stdout + text.stderr, /\n\s+at /);
 });
 
+t.test("a repository's Helm charts and kustomizations: noted on stderr, not input errors", async (t) => {
+  // The project's own deploy/ (a kustomize base, overlays with JSON patches), as a user would lint a repository.
+  const r = oomguard(['lint', 'deploy', '--format', 'json']);
+  t.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  t.same(out.errors, [], 'no file of deploy/ is an input error');
+  t.ok(out.objects.some((o: { kind: string; qosClass?: string }) => o.kind === 'Deployment' && o.qosClass === 'Guaranteed'), 'the webhook Deployment is linted');
+  const notes = r.stderr.trimEnd().split('\n');
+  t.ok(notes.length >= 4 && notes.every((line) => line.startsWith('oomguard: note: ')), r.stderr);
+  t.ok(
+    notes.includes(
+      'oomguard: note: deploy/overlays/enforce/kustomization.yaml and the 3 files it names as patches or configuration (deployment-enforce.yaml, mutating-fail.yaml, validating-fail.yaml) are not linted: lint what the kustomization renders with kubectl kustomize deploy/overlays/enforce | oomguard lint -',
+    ),
+    'one line per kustomization, with the command to lint what it renders',
+  );
+
+  const dir = t.testdir({
+    chart: { 'Chart.yaml': 'apiVersion: v2\nname: c\nversion: 1.0.0\n', templates: { 'd.yaml': 'metadata:\n  name: {{ .Release.Name }}\n' } },
+    'good.yaml': readFileSync(prometheusFile, 'utf8'),
+  });
+  // Every command that reads folders of manifests.
+  for (const args of [['lint', '.'], ['explain', '.', '--format', 'json'], ['fix', '.', '--dry-run'], ['simulate', '.', '--format', 'json']]) {
+    const c = oomguard(args, { cwd: dir });
+    t.not(c.code, 2, `${args[0]}: not an input error`);
+    t.match(c.stderr, /^oomguard: note: chart is a Helm chart, not linted as files: lint what it renders with helm template chart \| oomguard lint -$/m, `${args[0]}: the chart is noted`);
+  }
+});
+
 t.test('--node with a NodeList: judged on the smallest node, range reported', async (t) => {
   const node = (name: string, capacity: string, allocatable: string) => ({
     apiVersion: 'v1',

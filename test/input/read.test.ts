@@ -224,3 +224,67 @@ t.test('parse errors carry the path as given', async (t) => {
   ]);
   t.equal(r.objects.length, 4);
 });
+
+t.test('Helm charts and kustomizations: left out as no manifests, each once, in order', async (t) => {
+  const deploy = (name: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n`;
+  const root = t.testdir({
+    repo: {
+      'a.yaml': cm('a'),
+      charts: {
+        app: {
+          'Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\n',
+          'values.yaml': 'replicas: 1\n',
+          templates: { 'deployment.yaml': 'metadata:\n  name: {{ include "app.fullname" . }}\n' },
+        },
+      },
+      base: {
+        'deployment.yaml': deploy('web'),
+        // No apiVersion or kind, as kustomizations are often written.
+        'kustomization.yaml': 'resources:\n  - deployment.yaml\n',
+      },
+      overlay: {
+        // Before its kustomization in name order, and a JSON patch (a sequence).
+        'json-patch.yaml': '- op: add\n  path: /spec/replicas\n  value: 3\n',
+        'kustomization.yml': 'resources: [../base, extra.yaml]\npatches:\n  - path: json-patch.yaml\n    target: {kind: Deployment}\n  - path: ../shared/memory.yaml\npatchesStrategicMerge: [smp.yaml]\n',
+        'smp.yaml': `${deploy('web')}spec:\n  template:\n    spec:\n      containers:\n        - name: app\n          resources: {limits: {memory: 1Gi}}\n`,
+        'extra.yaml': cm('extra'),
+      },
+      // A patch in another folder, found before the kustomization that names it.
+      shared: { 'memory.yaml': deploy('web') },
+      broken: { 'kustomization.yaml': 'resources: [\n', 'p.yaml': cm('p') },
+    },
+  });
+  const r = await readInputs(['repo'], options(root));
+  t.same(r.errors, []);
+  t.same(r.files, ['repo/a.yaml', 'repo/base/deployment.yaml', 'repo/broken/p.yaml', 'repo/overlay/extra.yaml']);
+  t.same(r.skipped, [
+    { kind: 'kustomization', path: 'repo/base/kustomization.yaml', dir: 'repo/base' },
+    { kind: 'kustomization', path: 'repo/broken/kustomization.yaml', dir: 'repo/broken' },
+    { kind: 'helm-chart', path: 'repo/charts/app' },
+    { kind: 'kustomize-file', path: 'repo/overlay/json-patch.yaml', kustomization: 'repo/overlay/kustomization.yml', dir: 'repo/overlay' },
+    { kind: 'kustomization', path: 'repo/overlay/kustomization.yml', dir: 'repo/overlay' },
+    { kind: 'kustomize-file', path: 'repo/overlay/smp.yaml', kustomization: 'repo/overlay/kustomization.yml', dir: 'repo/overlay' },
+    { kind: 'kustomize-file', path: 'repo/shared/memory.yaml', kustomization: 'repo/overlay/kustomization.yml', dir: 'repo/overlay' },
+  ]);
+
+  // Files given one by one (as a pre-commit hook passes them): the chart they are in, once.
+  const files = await readInputs(
+    ['repo/charts/app/templates/deployment.yaml', 'repo/charts/app/values.yaml', 'repo/overlay/smp.yaml', 'repo/overlay/extra.yaml', 'repo/base/kustomization.yaml'],
+    options(root),
+  );
+  t.same(files.errors, []);
+  t.same(files.files, ['repo/overlay/extra.yaml']);
+  t.same(files.skipped, [
+    { kind: 'helm-chart', path: 'repo/charts/app' },
+    { kind: 'kustomize-file', path: 'repo/overlay/smp.yaml', kustomization: 'repo/overlay/kustomization.yml', dir: 'repo/overlay' },
+    { kind: 'kustomization', path: 'repo/base/kustomization.yaml', dir: 'repo/base' },
+  ]);
+
+  const chartOnly = await readInputs(['repo/charts/app/templates'], options(root));
+  t.same([chartOnly.errors, chartOnly.files, chartOnly.skipped], [[], [], [{ kind: 'helm-chart', path: 'repo/charts/app' }]], 'a folder inside a chart: the chart, and no "no YAML files found" error');
+  const inside = await readInputs(['.'], options(path.join(root, 'repo', 'charts', 'app')));
+  t.same(inside.skipped, [{ kind: 'helm-chart', path: '.' }], 'the chart the current folder is');
+
+  const excluded = await readInputs(['repo'], options(root, { exclude: (abs) => /charts|overlay/.test(abs) }));
+  t.notOk(excluded.skipped.some((s) => /charts|overlay/.test(s.path)), 'what is excluded is not noted either');
+});
