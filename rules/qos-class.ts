@@ -5,9 +5,9 @@ import { defineRule } from './define-rule.js';
 import type { RuleReport } from './define-rule.js';
 import { containerNoun, formatBytes, isMapping, parseQuantity, withArticle, podSpecPointer } from './utils.js';
 import { formatMillis } from '../src/core/quantity.js';
-import { pointersOverlap, requestsEqualLimitsPatch } from '../src/engine/fix.js';
+import { requestsEqualLimitsPatch } from '../src/engine/fix.js';
+import type { DecidingStanzas } from '../src/engine/fix.js';
 import type { Quantity } from '../src/core/quantity.js';
-import { minorOf } from '../src/core/versions.js';
 import type { ContainerResult, QosClass } from '../src/core/types.js';
 import type { PatchOperation, Workload } from '../src/engine/types.js';
 
@@ -152,10 +152,8 @@ function stanzaProblems(s: Stanza): string[] {
  * differs (a container request that is not written already defaults to its limit), and the pod
  * becomes Guaranteed.
  */
-function requestsEqualLimits(w: Workload, deciding: 'pod-level' | 'containers'): PatchOperation[] {
-  const podLevel = `${podSpecPointer(w)}/resources`;
-  const wanted = (op: PatchOperation) => pointersOverlap(op.path, podLevel) === (deciding === 'pod-level');
-  return requestsEqualLimitsPatch(w.source.object, w.podPointer).filter(wanted);
+function requestsEqualLimits(w: Workload, deciding: DecidingStanzas): PatchOperation[] {
+  return requestsEqualLimitsPatch(w.source.object, w.podPointer, deciding);
 }
 
 interface Explanation {
@@ -169,23 +167,6 @@ function defaultedContainer(w: Workload, c: ContainerResult): unknown {
   const spec = w.defaultedPod.spec as Record<string, unknown> | null | undefined;
   const containers = isMapping(spec) ? spec[list] : undefined;
   return Array.isArray(containers) ? containers[Number(index)] : undefined;
-}
-
-/**
- * Whether spec.resources decides the class: the pod-level branch of ComputePodQOS, taken when
- * the stanza survives (gate PodLevelResources) and — from 1.37, with the on-by-default
- * PodLevelResourcesFixKubeletQOSClass — only when it names cpu, memory or hugepages-*.
- */
-function podLevelDecides(w: Workload, kubernetesVersion: string): boolean {
-  if (!w.analysis.podLevelResources) return false;
-  if (minorOf(kubernetesVersion) < 37) return true;
-  const resources = isMapping(w.pod.spec) ? w.pod.spec.resources : undefined;
-  if (!isMapping(resources)) return false;
-  const supported = (name: string) => name === 'cpu' || name === 'memory' || name.startsWith('hugepages-');
-  return ['requests', 'limits'].some((which) => {
-    const list = resources[which];
-    return isMapping(list) && Object.keys(list).some(supported);
-  });
 }
 
 function explainPodLevel(w: Workload): Explanation {
@@ -221,7 +202,7 @@ function explainContainers(w: Workload): Explanation {
   return { predicted, reasons, fix };
 }
 
-function explain(w: Workload, kubernetesVersion: string): Explanation {
+function explain(w: Workload): Explanation {
   const a = w.analysis;
   if (a.qosSource === 'status') {
     return {
@@ -230,17 +211,11 @@ function explain(w: Workload, kubernetesVersion: string): Explanation {
       fix: [],
     };
   }
-  // The explanation re-derives the class. The rule cannot see feature-gate overrides (e.g.
-  // PodLevelResourcesFixKubeletQOSClass=false on 1.37), so when the expected branch disagrees with
-  // the model, the other branch is tried; if neither does, it says less rather than something
-  // wrong, and offers no fix.
-  const podLevelFirst = podLevelDecides(w, kubernetesVersion);
-  const first = podLevelFirst ? explainPodLevel(w) : explainContainers(w);
-  if (first.predicted === a.qosClass) return first;
-  if (a.podLevelResources) {
-    const second = podLevelFirst ? explainContainers(w) : explainPodLevel(w);
-    if (second.predicted === a.qosClass) return second;
-  }
+  // The explanation re-derives the class along the branch ComputePodQOS took (the model's
+  // podLevelDecidesQos, feature-gate overrides included); if it still disagrees, it says less
+  // rather than something wrong, and offers no fix.
+  const explained = a.qosFromPodLevel ? explainPodLevel(w) : explainContainers(w);
+  if (explained.predicted === a.qosClass) return explained;
   return { predicted: a.qosClass, reasons: 'run `oomguard explain` for the requests and limits that decide it', fix: [] };
 }
 
@@ -434,12 +409,12 @@ Guaranteed everywhere wastes capacity: CPU requests equal to limits forbid burst
 requests equal to limits reserve peak memory. Keep the rule scoped to the workloads that need it.
 `,
   },
-  check(w, { options, nodeMemory, kubernetesVersion }) {
+  check(w, { options, nodeMemory }) {
     const opts: Options = { ...options, minimum: options.minimum ?? 'Guaranteed' };
     if (!applies(w, opts)) return [];
     const a = w.analysis;
     if (RANK[a.qosClass] >= RANK[opts.minimum]) return [];
-    const e = explain(w, kubernetesVersion);
+    const e = explain(w);
     const data = {
       qosClass: a.qosClass,
       reasons: e.reasons,

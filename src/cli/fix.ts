@@ -3,12 +3,13 @@
 import path from 'node:path';
 import { EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
-import { loadConfigOption, maxFileBytes } from './args.js';
+import { loadConfigOption, maxFileBytes, modelSettingsFrom } from './args.js';
 import { noteSkipped, parseCommandLine } from './command-line.js';
 import { objectsByFile, readInputs, STDIN_NAME } from '../input/read.js';
 import type { InputError, SourceObject } from '../input/types.js';
 import { locatePod } from '../engine/extract-workloads.js';
-import { optedOutOfMutation, requestsEqualLimitsPatch, MUTATE_ANNOTATION, MUTATIONS } from '../engine/fix.js';
+import { decidingStanzas, optedOutOfMutation, requestsEqualLimitsPatch, MUTATE_ANNOTATION, MUTATIONS } from '../engine/fix.js';
+import { DEFAULT_KUBERNETES_VERSION, kubeletModel, resolveFeatureGates } from '../core/versions.js';
 import { describeObject } from '../engine/describe.js';
 import { rewriteText, RewriteError } from '../engine/rewrite.js';
 import type { ObjectPatch } from '../engine/rewrite.js';
@@ -18,18 +19,23 @@ import { rewriteFailure, writeSource } from './rewrite-files.js';
 
 const HELP = `Usage: oomguard fix [PATH|-]... [options]
 
-Rewrites manifests in place so that every container's (and the pod-level) cpu and memory requests
-equal its limits wherever limits are set: the patch the mutating webhook applies. A workload whose
-containers all have cpu and memory limits becomes Guaranteed. Comments, key order, quoting and the
-other documents in each file are kept; a second run changes nothing. Objects annotated
-${MUTATE_ANNOTATION}: "false" (or whose pod template is) are left alone. With -, reads standard input
-and prints the fixed text.
+Rewrites manifests in place so that cpu and memory requests equal their limits wherever limits are
+set, in the stanzas that decide the QoS class: every container's, or the pod-level spec.resources
+alone where it decides (PodLevelResources; container requests are then left as written, which
+keeps their total within the pod-level requests as the API server requires). It is the patch the
+mutating webhook applies. A workload whose deciding stanzas all have cpu and memory limits becomes
+Guaranteed. Comments, key order, quoting and the other documents in each file are kept; a second
+run changes nothing. Objects annotated ${MUTATE_ANNOTATION}: "false" (or whose pod template is) are
+left alone. With -, reads standard input and prints the fixed text.
 
 Options:
-  --mutate MUTATION       The patch to apply: requests-equal-limits (the default, and the only one)
-  --dry-run               Print a unified diff instead of writing; exit 1 when something would change
-  --config FILE           Config file for exclude patterns (default: .oomguard.yaml found upward)
-  --max-file-size BYTES   Skip larger files with an error (default 8388608)
+  --mutate MUTATION         The patch to apply: requests-equal-limits (the default, and the only one)
+  --dry-run                 Print a unified diff instead of writing; exit 1 when something would change
+  --kubernetes-version X.Y  The version whose API server and kubelet decide the stanzas (default: the
+                            config's, else ${DEFAULT_KUBERNETES_VERSION})
+  --feature-gates LIST      e.g. PodLevelResources=false
+  --config FILE             Config file (exclude patterns, version, gates; default: .oomguard.yaml found upward)
+  --max-file-size BYTES     Skip larger files with an error (default 8388608)
 
 Exit codes: 0 done (or nothing to do), 1 changes pending with --dry-run, 2 bad usage, invalid input
 or a file that could not be rewritten safely (it is left unchanged).`;
@@ -45,6 +51,8 @@ export async function runFix(argv: string[], io: Io): Promise<number> {
     {
       mutate: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      'kubernetes-version': { type: 'string' },
+      'feature-gates': { type: 'string' },
       config: { type: 'string' },
       'max-file-size': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -64,6 +72,8 @@ export async function runFix(argv: string[], io: Io): Promise<number> {
   if (parsed.positionals.length === 0) throw new UsageError('no input: give files, folders or - for stdin (see oomguard fix --help)');
   const config = loadConfigOption(v.config, io.cwd);
   const dryRun = v['dry-run'] === true;
+  const { kubernetesVersion, gates } = modelSettingsFrom(v, config);
+  const model = kubeletModel(kubernetesVersion, resolveFeatureGates(kubernetesVersion, gates));
 
   const input = await readInputs(parsed.positionals, {
     cwd: io.cwd,
@@ -92,7 +102,7 @@ export async function runFix(argv: string[], io: Io): Promise<number> {
         log.push(`${file}:${object.line}: ${objectLabel(describeObject(object.object))}: skipped (${MUTATE_ANNOTATION}: "false")`);
         continue;
       }
-      const ops = requestsEqualLimitsPatch(object.object, located.podPointer);
+      const ops = requestsEqualLimitsPatch(object.object, located.podPointer, decidingStanzas(object.object, located.podPointer, model));
       if (ops.length === 0) continue;
       patches.push({ source: object, ops });
       changes.push({ object, operations: ops.length });

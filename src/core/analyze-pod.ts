@@ -4,7 +4,7 @@ import { parsePod, validateRequestsWithinLimits } from './pod.js';
 import type { ParsedPod } from './pod.js';
 import { applyDefaults } from './defaults.js';
 import type { DefaultedContainer, DefaultedPod } from './defaults.js';
-import { getPodQos } from './qos.js';
+import { getPodQos, podLevelStanzaDecides } from './qos.js';
 import { aggregateContainerRequest } from './aggregate.js';
 import { containerOomScoreAdj, isNodeCriticalPod, isPodLevelRequestsSet, isStaticPod } from './oom-score.js';
 import { kubeletModel } from './versions.js';
@@ -75,6 +75,7 @@ export function analyzePod(pod: PodLike, opts: ModelOptions): PodAnalysis {
       qosSource: source,
       nodeCritical,
       podLevelResources: defaulted.podResources !== null,
+      qosFromPodLevel: podLevelStanzaDecides(defaulted, model),
       podMemoryRequest,
       podMemoryLimit: positive(defaulted.podResources?.limits.get('memory')),
       containers,

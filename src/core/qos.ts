@@ -90,25 +90,46 @@ function perContainerQos(pod: DefaultedPod): QosClass {
   return podQos ?? 'BestEffort';
 }
 
+/** A resource name IsPodLevelResourcesSet (k8s.io/component-helpers/resource) counts: cpu, memory, hugepages-*. */
+function isPodLevelResourceName(name: string): boolean {
+  return name === 'cpu' || name === 'memory' || name.startsWith('hugepages-');
+}
+
 /**
  * IsPodLevelResourcesSet (k8s.io/component-helpers/resource): a request or limit for a
  * resource that pod-level resources support (cpu, memory, hugepages-*).
  */
 export function isPodLevelResourcesSet(r: Resources | null): boolean {
   if (r === null) return false;
-  const supported = (name: string) => name === 'cpu' || name === 'memory' || name.startsWith('hugepages-');
-  for (const name of r.requests.keys()) if (supported(name)) return true;
-  for (const name of r.limits.keys()) if (supported(name)) return true;
+  for (const name of r.requests.keys()) if (isPodLevelResourceName(name)) return true;
+  for (const name of r.limits.keys()) if (isPodLevelResourceName(name)) return true;
   return false;
 }
 
-/** The pod-level stanza that decides QoS for this version, or null to use containers. */
+/**
+ * Whether spec.resources decides the QoS class (ComputePodQOS's pod-level branch,
+ * pkg/apis/core/helper/qos): the gate PodLevelResources keeps the stanza (the API server drops it
+ * otherwise), and from 1.37, with PodLevelResourcesFixKubeletQOSClass, only a stanza that names
+ * cpu, memory or hugepages-* counts. `names`: the resource names the stanza's requests and
+ * limits hold, null when the pod has no spec.resources. When it decides, the containers' own
+ * requests and limits do not count for the class.
+ */
+export function podLevelDecidesQos(names: Iterable<string> | null, model: KubeletModel): boolean {
+  if (!model.podLevelResources || names === null) return false;
+  if (!model.podLevelQosNeedsValues) return true;
+  for (const name of names) if (isPodLevelResourceName(name)) return true;
+  return false;
+}
+
+/** podLevelDecidesQos of a defaulted pod (its podResources: null when the stanza is absent or dropped). */
+export function podLevelStanzaDecides(pod: DefaultedPod, model: KubeletModel): boolean {
+  const r = pod.podResources;
+  return r !== null && podLevelDecidesQos([...r.requests.keys(), ...r.limits.keys()], model);
+}
+
+/** The pod with the pod-level stanza that decides QoS for this version, or without one to use containers. */
 function qosPodLevel(pod: DefaultedPod, model: KubeletModel): DefaultedPod {
-  if (pod.podResources === null) return pod;
-  if (model.podLevelQosNeedsValues && !isPodLevelResourcesSet(pod.podResources)) {
-    return { ...pod, podResources: null };
-  }
-  return pod;
+  return pod.podResources === null || podLevelStanzaDecides(pod, model) ? pod : { ...pod, podResources: null };
 }
 
 export function computePodQos(pod: DefaultedPod, model: KubeletModel): QosClass {

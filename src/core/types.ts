@@ -168,6 +168,8 @@ export interface PodResult {
   nodeCritical: boolean;
   /** Whether pod-level resources (spec.resources) were in effect for QoS / oom_score_adj. */
   podLevelResources: boolean;
+  /** Whether spec.resources decides the QoS class (qos.ts podLevelDecidesQos): the containers' stanzas then do not count. */
+  qosFromPodLevel: boolean;
   podMemoryRequest: bigint | null;
   podMemoryLimit: bigint | null;
   /** Init containers (and sidecars) first, then regular containers: the kubelet's ContainerIter order. */

@@ -5,6 +5,8 @@ import { Quantity, QuantityError } from '../core/quantity.js';
 import { escapePointerToken } from '../core/pod.js';
 import { pointerTokens } from './pointer.js';
 import type { PatchOperation } from './types.js';
+import { podLevelDecidesQos } from '../core/qos.js';
+import type { KubeletModel } from '../core/versions.js';
 
 export type { PatchOperation };
 
@@ -72,18 +74,44 @@ function resourcesPatch(resources: unknown, pointer: string, out: PatchOperation
   out.push(...ops);
 }
 
+/** The stanzas whose requests and limits decide a pod's QoS class: spec.resources, or the containers'. */
+export type DecidingStanzas = 'pod-level' | 'containers';
+
 /**
- * JSON Patch raising cpu and memory requests to the limits, for every container and init
- * container of the pod (template) at `podPointer` (an escaped JSON Pointer, "" for a Pod), and for
- * pod-level `spec.resources`. Only resources that have a limit are touched; arrays are never
- * replaced; an object that already complies gets `[]`. Ephemeral containers never count for QoS
- * and are left alone.
+ * Which stanzas decide the QoS class of the pod (template) at `podPointer`, for this version and
+ * feature gates (core/qos.ts podLevelDecidesQos on the pod as written).
  */
-export function requestsEqualLimitsPatch(object: unknown, podPointer: string): PatchOperation[] {
+export function decidingStanzas(object: unknown, podPointer: string, model: KubeletModel): DecidingStanzas {
+  const pod = getAtPointer(object, podPointer);
+  const resources = isMapping(pod) && isMapping(pod.spec) ? pod.spec.resources : undefined;
+  if (!isMapping(resources)) return 'containers';
+  const names = [resources.requests, resources.limits].flatMap((list) => (isMapping(list) ? Object.keys(list) : []));
+  return podLevelDecidesQos(names, model) ? 'pod-level' : 'containers';
+}
+
+/**
+ * JSON Patch raising cpu and memory requests to the limits in the stanzas that decide the QoS
+ * class of the pod (template) at `podPointer` (an escaped JSON Pointer, "" for a Pod): every
+ * container and init container, or the pod-level `spec.resources` alone. Only resources that have
+ * a limit are touched; arrays are never replaced; an object that already complies gets `[]`.
+ * Ephemeral containers never count for QoS and are left alone.
+ *
+ * Where spec.resources decides, container requests are left as they are: they do not count for
+ * the class, and the API server requires their aggregate to stay within the pod-level requests
+ * (validatePodResourceConsistency, pkg/apis/core/validation/validation.go), which raising each to
+ * its limit would break whenever the container limits add up to more than the pod-level one.
+ */
+export function requestsEqualLimitsPatch(object: unknown, podPointer: string, deciding: DecidingStanzas): PatchOperation[] {
   const pod = getAtPointer(object, podPointer);
   if (!isMapping(pod) || !isMapping(pod.spec)) return [];
   const spec = pod.spec;
   const out: PatchOperation[] = [];
+  if (deciding === 'pod-level') {
+    // A missing pod-level request defaults to the aggregated container requests, not to the
+    // pod-level limit (1.32+, pkg/apis/core/v1/defaults.go defaultPodRequests): it must be written.
+    resourcesPatch(spec.resources, `${podPointer}/spec/resources`, out, false);
+    return out;
+  }
   for (const list of ['initContainers', 'containers'] as const) {
     const containers = spec[list];
     if (!Array.isArray(containers)) continue;
@@ -92,9 +120,6 @@ export function requestsEqualLimitsPatch(object: unknown, podPointer: string): P
       resourcesPatch(c.resources, `${podPointer}/spec/${list}/${i}/resources`, out, true);
     });
   }
-  // A missing pod-level request defaults to the aggregated container requests, not to the
-  // pod-level limit (1.32+, pkg/apis/core/v1/defaults.go defaultPodRequests): it must be written.
-  resourcesPatch(spec.resources, `${podPointer}/spec/resources`, out, false);
   return out;
 }
 

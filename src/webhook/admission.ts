@@ -6,7 +6,7 @@ import { prepareLinter } from '../engine/lint.js';
 import type { Linter, RuleCrash, RuleSetting } from '../engine/lint.js';
 import { locatePod } from '../engine/extract-workloads.js';
 import type { PodLocation } from '../engine/extract-workloads.js';
-import { jsonEqual, optedOutOfMutation, requestsEqualLimitsPatch, MUTATIONS, MUTATE_ANNOTATION } from '../engine/fix.js';
+import { decidingStanzas, jsonEqual, optedOutOfMutation, requestsEqualLimitsPatch, MUTATIONS, MUTATE_ANNOTATION } from '../engine/fix.js';
 import type { Mutation } from '../engine/fix.js';
 import { IGNORE_ANNOTATION } from '../engine/suppress.js';
 import type { Finding, ObjectReport, PatchOperation, Severity } from '../engine/types.js';
@@ -15,6 +15,8 @@ import type { NodeFacts } from '../core/node.js';
 import type { Placement } from '../core/placement.js';
 import { formatBytes } from '../core/quantity.js';
 import type { FeatureGates, LimitRange, PodLike } from '../core/types.js';
+import { kubeletModel } from '../core/versions.js';
+import type { KubeletModel } from '../core/versions.js';
 import type { AnyRule } from '../../rules/index.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
@@ -208,11 +210,14 @@ export interface JudgeSettings {
 /** JudgeSettings with their linter prepared (gates resolved, rules configured): built once per server. */
 export interface Judge extends JudgeSettings {
   readonly linter: Linter;
+  /** The kubelet and API-server model of the version and gates (which stanzas the mutation raises). */
+  readonly model: KubeletModel;
 }
 
 /** Throws VersionError for feature gates the version does not accept. */
 export function prepareJudge(settings: JudgeSettings): Judge {
-  return { ...settings, linter: prepareLinter(settings) };
+  const linter = prepareLinter(settings);
+  return { ...settings, linter, model: kubeletModel(linter.kubernetesVersion, linter.gates) };
 }
 
 /** What the validating endpoint decided, for the response, the log line and the metrics. */
@@ -517,7 +522,7 @@ export interface MutateOutcome {
  * or no patch. Mutation always fails open (admission webhook good practice): an error means no
  * patch and a warning, and the validating webhook still judges the result.
  */
-export function judgeMutate(req: AdmissionRequest, mutation: Mutation | null): MutateOutcome {
+export function judgeMutate(req: AdmissionRequest, mutation: Mutation | null, model: KubeletModel): MutateOutcome {
   const skip = skipReason(req) ?? (mutation === null ? 'mutation disabled' : null);
   if (skip !== null) return { response: allow(req.uid), decision: 'skip', operations: 0, reason: skip };
   const object = req.object as Record<string, unknown>;
@@ -539,7 +544,7 @@ export function judgeMutate(req: AdmissionRequest, mutation: Mutation | null): M
     if (optedOutOfMutation(object, located.pod.metadata)) {
       return outcome(allow(req.uid), 'skip', 0, `${MUTATE_ANNOTATION}: "false"`);
     }
-    const ops = requestsEqualLimitsPatch(object, located.podPointer);
+    const ops = requestsEqualLimitsPatch(object, located.podPointer, decidingStanzas(object, located.podPointer, model));
     return outcome(patched(req.uid, ops), ops.length > 0 ? 'patch' : 'allow', ops.length);
   } catch (err) {
     const reason = `internal error: ${(err as Error)?.message ?? String(err)}`;

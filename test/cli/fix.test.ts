@@ -114,6 +114,36 @@ t.test('stdin: - prints the fixed text', async (t) => {
   t.equal(same.stdout, GUARANTEED_TEXT, 'compliant input passes through unchanged');
 });
 
+t.test('pod-level resources: spec.resources alone where it decides, per --kubernetes-version and --feature-gates', async (t) => {
+  const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: shared}
+spec:
+  resources:
+    requests: {cpu: "1", memory: 1Gi}
+    limits: {cpu: "2", memory: 2Gi}
+  containers:
+    - name: app
+      resources:
+        requests: {cpu: 500m, memory: 512Mi}
+        limits: {cpu: "2", memory: 2Gi}
+    - name: side
+      resources:
+        requests: {cpu: 100m, memory: 128Mi}
+        limits: {cpu: "1", memory: 1Gi}
+`;
+  const newest = oomguard(['fix', '-'], { input: pod });
+  t.equal(newest.code, 0, newest.stderr);
+  t.equal(newest.stdout, pod.replace('requests: {cpu: "1", memory: 1Gi}', 'requests: {cpu: "2", memory: 2Gi}'), 'the pod-level requests only: the containers keep theirs');
+  for (const args of [['--kubernetes-version', '1.33'], ['--feature-gates', 'PodLevelResources=false']]) {
+    const containers = oomguard(['fix', '-', ...args], { input: pod });
+    t.equal(containers.code, 0, containers.stderr);
+    t.match(containers.stdout, /requests: \{cpu: "1", memory: 1Gi\}\n/, `${args.join(' ')}: spec.resources untouched (the API server drops it)`);
+    t.match(containers.stdout, /requests: \{cpu: "2", memory: 2Gi\}\n\s+limits: \{cpu: "2", memory: 2Gi\}/, `${args.join(' ')}: container requests raised`);
+  }
+  t.equal(oomguard(['fix', '-', '--kubernetes-version', '2.0'], { input: pod }).code, 2, 'a version it does not model is a usage error');
+});
+
 t.test('JSON, CRLF and a byte order mark are kept', async (t) => {
   const dir = tempDir(t);
   const json = {

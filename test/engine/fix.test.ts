@@ -1,8 +1,9 @@
 // requestsEqualLimitsPatch and applyPatch: the JSON Patch shared by the mutating webhook and `oomguard fix`.
 import t from 'tap';
-import { applyPatch, jsonEqual, PatchError, requestsEqualLimitsPatch } from '../../src/engine/fix.js';
+import { applyPatch, decidingStanzas, jsonEqual, PatchError, requestsEqualLimitsPatch } from '../../src/engine/fix.js';
 import { analyzePod } from '../../src/core/analyze-pod.js';
-import { resolveFeatureGates } from '../../src/core/versions.js';
+import { kubeletModel, resolveFeatureGates } from '../../src/core/versions.js';
+import type { FeatureGates } from '../../src/core/types.js';
 import type { PodLike } from '../../src/core/types.js';
 
 const deployment = (containers: unknown[], extra: Record<string, unknown> = {}) => ({
@@ -30,7 +31,7 @@ t.test('raises requests below limits, leaves unwritten ones to defaulting, never
     ],
     { initContainers: [{ name: 'init', resources: { limits: { cpu: '1', memory: '128Mi' }, requests: { memory: '128Mi' } } }] },
   );
-  const ops = requestsEqualLimitsPatch(obj, '/spec/template');
+  const ops = requestsEqualLimitsPatch(obj, '/spec/template', 'containers');
   // b, d and the init container's cpu have limits without requests: the API server defaults those
   // requests to the limits, so nothing is written for them. c's explicit null is a zero request.
   t.same(ops, [
@@ -42,7 +43,7 @@ t.test('raises requests below limits, leaves unwritten ones to defaulting, never
   const fixed = applyPatch(obj, ops);
   t.not(fixed, obj, 'a new object');
   t.equal((obj.spec.template.spec.containers[0] as { resources: { requests: { cpu: string } } }).resources.requests.cpu, '100m', 'the input is untouched');
-  t.same(requestsEqualLimitsPatch(fixed, '/spec/template'), [], 'idempotent: the fixed object needs no patch');
+  t.same(requestsEqualLimitsPatch(fixed, '/spec/template', 'containers'), [], 'idempotent: the fixed object needs no patch');
 });
 
 t.test('a pod whose containers all have cpu and memory limits becomes Guaranteed', async (t) => {
@@ -58,32 +59,82 @@ t.test('a pod whose containers all have cpu and memory limits becomes Guaranteed
     },
   };
   t.equal(qos(pod), 'Burstable');
-  const fixed = applyPatch(pod, requestsEqualLimitsPatch(pod, ''));
+  const fixed = applyPatch(pod, requestsEqualLimitsPatch(pod, '', 'containers'));
   t.equal(qos(fixed), 'Guaranteed');
 });
 
 t.test('compliant, limitless and invalid stanzas get no patch', async (t) => {
-  t.same(requestsEqualLimitsPatch(deployment([{ name: 'a', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1000m', memory: '1024Mi' } } }]), '/spec/template'), [], 'equal values in other units');
-  t.same(requestsEqualLimitsPatch(deployment([{ name: 'a' }, { name: 'b', resources: { requests: { memory: '1Gi' } } }]), '/spec/template'), [], 'no limits');
-  t.same(requestsEqualLimitsPatch(deployment([{ name: 'a', resources: { limits: { memory: '1GB' }, requests: { memory: '1Mi' } } }]), '/spec/template'), [], 'invalid limit');
-  t.same(requestsEqualLimitsPatch(deployment([{ name: 'a', resources: { limits: { memory: '1Gi' }, requests: { memory: '2Gi' } } }]), '/spec/template'), [], 'request above limit: not lowered');
-  t.same(requestsEqualLimitsPatch(deployment([{ name: 'a', resources: { limits: { memory: '0' } } }]), '/spec/template'), [], 'zero limit');
-  t.same(requestsEqualLimitsPatch(deployment([{ name: 'a', resources: { limits: { 'nvidia.com/gpu': '1' } } }]), '/spec/template'), [], 'other resources');
-  t.same(requestsEqualLimitsPatch({ kind: 'ConfigMap', data: {} }, ''), [], 'no pod');
-  t.same(requestsEqualLimitsPatch(null, ''), [], 'null');
-  t.same(requestsEqualLimitsPatch(deployment(['x', null, 3]), '/spec/template'), [], 'junk containers');
+  t.same(requestsEqualLimitsPatch(deployment([{ name: 'a', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1000m', memory: '1024Mi' } } }]), '/spec/template', 'containers'), [], 'equal values in other units');
+  t.same(requestsEqualLimitsPatch(deployment([{ name: 'a' }, { name: 'b', resources: { requests: { memory: '1Gi' } } }]), '/spec/template', 'containers'), [], 'no limits');
+  t.same(requestsEqualLimitsPatch(deployment([{ name: 'a', resources: { limits: { memory: '1GB' }, requests: { memory: '1Mi' } } }]), '/spec/template', 'containers'), [], 'invalid limit');
+  t.same(requestsEqualLimitsPatch(deployment([{ name: 'a', resources: { limits: { memory: '1Gi' }, requests: { memory: '2Gi' } } }]), '/spec/template', 'containers'), [], 'request above limit: not lowered');
+  t.same(requestsEqualLimitsPatch(deployment([{ name: 'a', resources: { limits: { memory: '0' } } }]), '/spec/template', 'containers'), [], 'zero limit');
+  t.same(requestsEqualLimitsPatch(deployment([{ name: 'a', resources: { limits: { 'nvidia.com/gpu': '1' } } }]), '/spec/template', 'containers'), [], 'other resources');
+  t.same(requestsEqualLimitsPatch({ kind: 'ConfigMap', data: {} }, '', 'containers'), [], 'no pod');
+  t.same(requestsEqualLimitsPatch(null, '', 'containers'), [], 'null');
+  t.same(requestsEqualLimitsPatch(deployment(['x', null, 3]), '/spec/template', 'containers'), [], 'junk containers');
 });
+
+const model = (version: string, gates: Partial<FeatureGates> = {}) => kubeletModel(version, resolveFeatureGates(version, gates));
 
 t.test('pod-level resources and CronJob templates', async (t) => {
   const cron = {
     kind: 'CronJob',
     spec: { jobTemplate: { spec: { template: { spec: { resources: { limits: { memory: '1Gi' } }, containers: [{ name: 'a', resources: { limits: { cpu: '1' } } }] } } } } },
   };
-  // The container's cpu request defaults to its limit; a pod-level request does not default to
-  // the pod-level limit in general (it aggregates the containers'), so it is written.
-  t.same(requestsEqualLimitsPatch(cron, '/spec/jobTemplate/spec/template'), [
-    { op: 'add', path: '/spec/jobTemplate/spec/template/spec/resources/requests', value: { memory: '1Gi' } },
-  ]);
+  const at = '/spec/jobTemplate/spec/template';
+  t.equal(decidingStanzas(cron, at, model('1.37')), 'pod-level');
+  // A pod-level request does not default to the pod-level limit in general (it aggregates the
+  // containers'), so it is written.
+  t.same(requestsEqualLimitsPatch(cron, at, 'pod-level'), [{ op: 'add', path: `${at}/spec/resources/requests`, value: { memory: '1Gi' } }]);
+});
+
+t.test('where spec.resources decides, container requests stay within the pod-level requests (API validation)', async (t) => {
+  // Two containers whose limits add up to more than the pod-level limit: valid as written (each
+  // container limit is within the pod-level one), but raising each container request to its limit
+  // would put their aggregate (3Gi) above the pod-level request (2Gi), and the API server refuses
+  // that (validatePodResourceConsistency).
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: {
+      resources: { limits: { cpu: '2', memory: '2Gi' }, requests: { cpu: '1', memory: '1Gi' } },
+      containers: [
+        { name: 'app', resources: { limits: { cpu: '2', memory: '2Gi' }, requests: { cpu: '500m', memory: '512Mi' } } },
+        { name: 'side', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '100m', memory: '128Mi' } } },
+      ],
+    },
+  };
+  const cases: Array<[string, ReturnType<typeof model>, 'pod-level' | 'containers']> = [
+    ['1.37 (gate on by default)', model('1.37'), 'pod-level'],
+    ['1.34 (beta, on)', model('1.34'), 'pod-level'],
+    ['1.33 (alpha, off)', model('1.33'), 'containers'],
+    ['1.33 with the gate on', model('1.33', { PodLevelResources: true }), 'pod-level'],
+    ['1.37 with the gate off (the API server drops spec.resources)', model('1.37', { PodLevelResources: false }), 'containers'],
+  ];
+  for (const [name, m, want] of cases) {
+    const deciding = decidingStanzas(pod, '', m);
+    t.equal(deciding, want, name);
+    const fixed = applyPatch(pod, requestsEqualLimitsPatch(pod, '', deciding)) as typeof pod;
+    if (deciding === 'pod-level') {
+      t.same(fixed.spec.containers, pod.spec.containers, `${name}: container requests left as written`);
+      t.same(fixed.spec.resources.requests, { cpu: '2', memory: '2Gi' }, `${name}: pod-level requests raised to the pod-level limits`);
+      t.equal(analyzePod(fixed, { version: m.version, gates: m.gates, memoryCapacity: 16n << 30n }).result.qosClass, 'Guaranteed', `${name}: Guaranteed`);
+    } else {
+      t.same(fixed.spec.resources, pod.spec.resources, `${name}: spec.resources left alone`);
+      t.same(
+        fixed.spec.containers.map((c) => c.resources.requests),
+        pod.spec.containers.map((c) => c.resources.limits),
+        `${name}: container requests raised`,
+      );
+    }
+  }
+  // 1.37's PodLevelResourcesFixKubeletQOSClass: a stanza without cpu, memory or hugepages decides nothing.
+  const empty = { ...pod, spec: { ...pod.spec, resources: {} } };
+  t.equal(decidingStanzas(empty, '', model('1.37')), 'containers');
+  t.equal(decidingStanzas(empty, '', model('1.36')), 'pod-level', 'before 1.37 any stanza decides');
+  t.equal(decidingStanzas({ ...pod, spec: { ...pod.spec, resources: null } }, '', model('1.37')), 'containers', 'resources: null is none');
 });
 
 t.test('applyPatch: RFC 6902 add, replace, remove, test with escaped tokens', async (t) => {

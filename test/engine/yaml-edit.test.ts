@@ -6,8 +6,11 @@ import type { DocumentPatch } from '../../src/engine/yaml-edit.js';
 import { rewriteText, RewriteError, fixUntilStable } from '../../src/engine/rewrite.js';
 import { parseText } from '../../src/input/parse.js';
 import { locatePod } from '../../src/engine/extract-workloads.js';
-import { requestsEqualLimitsPatch } from '../../src/engine/fix.js';
+import { decidingStanzas, requestsEqualLimitsPatch } from '../../src/engine/fix.js';
+import { DEFAULT_KUBERNETES_VERSION, kubeletModel, resolveFeatureGates } from '../../src/core/versions.js';
 import type { PatchOperation } from '../../src/engine/types.js';
+
+const NEWEST = kubeletModel(DEFAULT_KUBERNETES_VERSION, resolveFeatureGates(DEFAULT_KUBERNETES_VERSION));
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -173,7 +176,7 @@ function patchAll(text: string) {
   if (errors.length > 0) throw new Error(errors[0].message);
   const patches = objects.flatMap((source) => {
     const located = locatePod(source.object);
-    return located === null ? [] : [{ source, ops: requestsEqualLimitsPatch(source.object, located.podPointer) }];
+    return located === null ? [] : [{ source, ops: requestsEqualLimitsPatch(source.object, located.podPointer, decidingStanzas(source.object, located.podPointer, NEWEST)) }];
   });
   return { objects, patches };
 }

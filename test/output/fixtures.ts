@@ -67,6 +67,7 @@ export function podResult(qosClass: PodResult['qosClass'], containers: Container
     qosSource: 'computed',
     nodeCritical: false,
     podLevelResources: false,
+    qosFromPodLevel: false,
     podMemoryRequest: null,
     podMemoryLimit: null,
     containers,

@@ -4,6 +4,7 @@ import t from 'tap';
 import { buildServer } from '../../src/webhook/build-server.js';
 import { applyPatch } from '../../src/engine/fix.js';
 import { judgeMutate, MUTATE_ANNOTATION } from '../../src/webhook/admission.js';
+import { kubeletModel, resolveFeatureGates } from '../../src/core/versions.js';
 import { deployment, fixture, nodes16Gi, review } from './helpers.js';
 
 async function app(t: { teardown(fn: () => unknown): void }, mutation: 'requests-equal-limits' | null = 'requests-equal-limits') {
@@ -34,6 +35,30 @@ t.test('a patch that raises requests to limits, base64 JSON Patch, applied it ne
   t.equal(upd.patchType, 'JSONPatch', 'workload UPDATEs are patched too');
 });
 
+t.test('pod-level resources: only spec.resources is raised where it decides, per the server version', async (t) => {
+  // Container limits add up to 3Gi over a 2Gi pod-level limit: raising each container request to
+  // its limit would give a Pod the API server refuses (aggregate requests above the pod level).
+  const obj = deployment(
+    [
+      { name: 'app', resources: { limits: { cpu: '2', memory: '2Gi' }, requests: { cpu: '500m', memory: '512Mi' } } },
+      { name: 'side', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '100m', memory: '128Mi' } } },
+    ],
+    'web',
+    { resources: { limits: { cpu: '2', memory: '2Gi' }, requests: { cpu: '1', memory: '1Gi' } } },
+  );
+  const newest = await app(t);
+  const ops = JSON.parse(Buffer.from((await post(newest, review(obj))).patch, 'base64').toString('utf8'));
+  t.same(ops, [
+    { op: 'replace', path: '/spec/template/spec/resources/requests/cpu', value: '2' },
+    { op: 'replace', path: '/spec/template/spec/resources/requests/memory', value: '2Gi' },
+  ]);
+  // On 1.33 the gate is off by default: the API server drops spec.resources and the containers decide.
+  const old = await buildServer({ logger: false, nodes: nodes16Gi(), mutation: 'requests-equal-limits', kubernetesVersion: '1.33' });
+  t.teardown(() => old.close());
+  const oldOps = JSON.parse(Buffer.from((await post(old, review(obj))).patch, 'base64').toString('utf8')) as Array<{ path: string }>;
+  t.ok(oldOps.length === 4 && oldOps.every((op) => op.path.startsWith('/spec/template/spec/containers/')), JSON.stringify(oldOps));
+});
+
 t.test('no patch: opted out, mutation off, Pod UPDATE, DELETE, subresources, no pod, dryRun is patched', async (t) => {
   const a = await app(t);
   for (const where of ['object', 'template'] as const) {
@@ -57,7 +82,7 @@ t.test('no patch: opted out, mutation off, Pod UPDATE, DELETE, subresources, no 
 t.test('mutation fails open', async (t) => {
   // An object whose getters throw stands for a bug in the patch code.
   const hostile = { kind: 'Pod', metadata: {}, get spec(): unknown { throw new Error('boom'); } };
-  const out = judgeMutate({ uid: 'u', operation: 'CREATE', object: hostile }, 'requests-equal-limits');
+  const out = judgeMutate({ uid: 'u', operation: 'CREATE', object: hostile }, 'requests-equal-limits', kubeletModel('1.37', resolveFeatureGates('1.37')));
   t.equal(out.decision, 'fail-open');
   t.equal(out.response.allowed, true);
   t.notOk(out.response.patch);

@@ -16,7 +16,7 @@ export async function mutateRoutes(app: FastifyInstance, opts: { ctx: WebhookCon
     const startedAt = performance.now();
     const review = readReview('mutate', request, reply, ctx, startedAt);
     if (review === null) return undefined;
-    let outcome: MutateOutcome = judgeMutate(review, ctx.mutation);
+    let outcome: MutateOutcome = judgeMutate(review, ctx.mutation, ctx.settings.model);
     if (deadline.expired()) {
       // Mutation fails open: past the budget, no patch.
       const reason = `deadline of ${deadline.budgetMs} ms exceeded`;
