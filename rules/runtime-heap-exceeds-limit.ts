@@ -174,7 +174,10 @@ The rule reports:
   command line, then \`_JAVA_OPTIONS\`, which overrides everything; the last occurrence of a flag wins.
   \`JAVA_OPTS\` is not read by the JVM but by start scripts (Tomcat's \`catalina.sh\`, most image
   entrypoints): where \`command\`/\`args\` expand it, it counts there; otherwise it is assumed to be
-  passed before the command line's own options.
+  passed before the command line's own options. So are the variables of well-known images, in this
+  order: Tomcat's \`CATALINA_OPTS\`, \`JAVA_OPTS_APPEND\` (Red Hat's \`run-java.sh\`, Keycloak),
+  Elasticsearch's \`ES_JAVA_OPTS\`, OpenSearch's \`OPENSEARCH_JAVA_OPTS\`, Logstash's \`LS_JAVA_OPTS\`,
+  Kafka's \`KAFKA_HEAP_OPTS\` and Solr's \`SOLR_JAVA_MEM\`.
 - Without \`-Xmx\`, the heap comes from the ergonomics (\`Arguments::set_heap_size\` in
   \`src/hotspot/share/runtime/arguments.cpp\`), computed here as HotSpot does, in double precision:
   with physical memory P (the cgroup limit, or \`-XX:MaxRAM\` when given), the heap is

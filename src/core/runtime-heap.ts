@@ -503,6 +503,17 @@ function dotnetLimit(env: Map<string, EnvVar>, limit: bigint): HeapConfiguration
 }
 
 /**
+ * Environment variables whose value the start scripts of common images put on the java command
+ * line, in the order they put them where one image reads several: JAVA_OPTS (most entrypoints;
+ * Tomcat's catalina.sh, then its CATALINA_OPTS), JAVA_OPTS_APPEND (Red Hat's run-java.sh and
+ * Keycloak's kc.sh, after the options they generate), ES_JAVA_OPTS (Elasticsearch), OPENSEARCH_JAVA_OPTS
+ * (OpenSearch) and LS_JAVA_OPTS (Logstash), each read after the product's jvm.options, which they
+ * override, KAFKA_HEAP_OPTS (Kafka's kafka-run-class.sh) and SOLR_JAVA_MEM (Solr's bin/solr). The
+ * name says whose JVM the options are for, so they are read whatever the image.
+ */
+const START_SCRIPT_JVM_OPTIONS = ['JAVA_OPTS', 'CATALINA_OPTS', 'JAVA_OPTS_APPEND', 'ES_JAVA_OPTS', 'OPENSEARCH_JAVA_OPTS', 'LS_JAVA_OPTS', 'KAFKA_HEAP_OPTS', 'SOLR_JAVA_MEM'];
+
+/**
  * Every heap setting of a container (at JSON Pointer `pointer`, for the paths) that its runtimes
  * will act on: at most one per runtime, in the order JVM, Node.js, Go, .NET. `memoryLimit` is the
  * container's memory limit in bytes: the JVM's RAM percentages and .NET's percentage apply to it,
@@ -516,12 +527,12 @@ export function readHeapConfigurations(container: Record<string, unknown>, point
     const v = env.get(name);
     return v === undefined ? [] : envTokens(v);
   };
-  // JAVA_OPTS is a convention of start scripts, not read by the JVM: where the command line does
-  // not expand it, the image's entrypoint is assumed to pass it before its own arguments.
+  // Start-script variables are not read by the JVM: where the command line does not expand one,
+  // the image's entrypoint is assumed to pass it before the command line's own arguments.
   const jvmWords = [
     ...fromEnv('JAVA_TOOL_OPTIONS'),
     ...fromEnv('JDK_JAVA_OPTIONS'),
-    ...(used.has('JAVA_OPTS') ? [] : fromEnv('JAVA_OPTS')),
+    ...START_SCRIPT_JVM_OPTIONS.flatMap((name) => (used.has(name) ? [] : fromEnv(name))),
     ...words.jvm,
     ...fromEnv('_JAVA_OPTIONS'),
   ];

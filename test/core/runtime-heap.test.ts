@@ -159,6 +159,34 @@ const cases: Case[] = [
     expected: [heap('jvm', '-Xmx1300m', '/env/0/value', 1300n * MI, 'JAVA_OPTS')],
   },
   {
+    name: "Tomcat's CATALINA_OPTS comes after JAVA_OPTS (catalina.sh)",
+    container: { env: env(['CATALINA_OPTS', '-Xmx1100m'], ['JAVA_OPTS', '-Xmx1300m']) },
+    expected: [heap('jvm', '-Xmx1100m', '/env/0/value', 1100n * MI, 'CATALINA_OPTS')],
+  },
+  {
+    name: 'JAVA_OPTS_APPEND (run-java.sh, Keycloak) comes after JAVA_OPTS',
+    container: { env: env(['JAVA_OPTS_APPEND', '-XX:MaxRAMPercentage=80'], ['JAVA_OPTS', '-XX:MaxRAMPercentage=50']) },
+    expected: [heap('jvm', '-XX:MaxRAMPercentage=80', '/env/0/value', (2n * GI * 80n) / 100n, 'JAVA_OPTS_APPEND')],
+  },
+  ...(
+    [
+      ['ES_JAVA_OPTS', 'Elasticsearch'],
+      ['OPENSEARCH_JAVA_OPTS', 'OpenSearch'],
+      ['LS_JAVA_OPTS', 'Logstash'],
+      ['KAFKA_HEAP_OPTS', 'Kafka'],
+      ['SOLR_JAVA_MEM', 'Solr'],
+    ] as const
+  ).map(([name, product]) => ({
+    name: `${product}'s ${name} is read as the start script passes it`,
+    container: { env: env(['TZ', 'UTC'], [name, '-Xms1g -Xmx1g']) },
+    expected: [heap('jvm', '-Xmx1g', '/env/1/value', GI, name)],
+  })),
+  {
+    name: 'ES_JAVA_OPTS expanded by the command line counts there, before its -Xmx',
+    container: { command: ['java', '$(ES_JAVA_OPTS)', '-Xmx1400m', '-jar', 'app.jar'], env: env(['ES_JAVA_OPTS', '-Xmx1g']) },
+    expected: [heap('jvm', '-Xmx1400m', '/command/2', 1400n * MI)],
+  },
+  {
     name: 'the command line comes after JAVA_OPTS',
     container: { command: ['java', '-Xmx1400m', '-jar', 'app.jar'], env: env(['JAVA_OPTS', '-Xmx1300m']) },
     expected: [heap('jvm', '-Xmx1400m', '/command/1', 1400n * MI)],
