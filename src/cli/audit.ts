@@ -29,9 +29,8 @@ import { placerFor } from '../core/placement.js';
 import type { NodeChoice } from '../core/placement.js';
 import {
   DEFAULT_KUBERNETES_VERSION,
-  NEWEST_MINOR,
-  OLDEST_MINOR,
   VersionError,
+  kubeletVersionOfNodes,
   parseFeatureGateList,
   parseKubernetesVersion,
   resolveFeatureGates,
@@ -239,24 +238,6 @@ function positiveInt(text: string | undefined, what: string, fallback: number): 
 // ---------------------------------------------------------------------------------------------
 // The pieces both ways share
 
-/** The Kubernetes minor the nodes' kubelets run, when they all run one that oomguard models. */
-export function kubeletMinor(nodes: readonly unknown[]): { version: string | null; note: string | null } {
-  const minors = new Set<number>();
-  for (const n of nodes) {
-    const info = (n as { status?: { nodeInfo?: { kubeletVersion?: unknown } } })?.status?.nodeInfo?.kubeletVersion;
-    const m = typeof info === 'string' ? /^v?1\.(\d+)\./.exec(info) : null;
-    if (m === null) return { version: null, note: null };
-    minors.add(Number(m[1]));
-  }
-  if (minors.size === 0) return { version: null, note: null };
-  const sorted = [...minors].sort((a, b) => a - b);
-  const fallback = `modelling ${DEFAULT_KUBERNETES_VERSION} (give --kubernetes-version)`;
-  if (sorted.length > 1) return { version: null, note: `the nodes run kubelets 1.${sorted.join(', 1.')}: ${fallback}` };
-  const minor = sorted[0];
-  if (minor < OLDEST_MINOR || minor > NEWEST_MINOR) return { version: null, note: `the nodes run kubelet 1.${minor}, which oomguard does not model: ${fallback}` };
-  return { version: `1.${minor}`, note: null };
-}
-
 /** Nodes a NodePool can hold (a usable memory capacity); the others are named on stderr. */
 function usableNodes(nodes: readonly unknown[], io: Io): Array<{ object: unknown; pointer: string }> {
   const out: Array<{ object: unknown; pointer: string }> = [];
@@ -338,7 +319,7 @@ function givenNodeChoice(s: Settings, io: Io, version: string): NodeChoice | nul
 function versionFor(s: Settings, node: NodeChoice | null, io: Io): string {
   if (s.kubernetesVersion !== null) return s.kubernetesVersion;
   if (node !== null && 'nodes' in node) {
-    const { version, note } = kubeletMinor(node.nodes.map((n) => n.object));
+    const { version, note } = kubeletVersionOfNodes(node.nodes.map((n) => n.object));
     if (note !== null) io.stderr(`oomguard: ${note}\n`);
     if (version !== null) {
       try {

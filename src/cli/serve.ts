@@ -53,7 +53,9 @@ Options:
                               when nodes are read, none with --node-memory, --node or --node-preset)
   --kubeconfig FILE           Kubeconfig for reading nodes and LimitRanges (default: KUBECONFIG,
                               ~/.kube/config, then the in-cluster service account)
-  --kubernetes-version X.Y    Kubernetes minor to model, 1.25 to 1.37 (default ${DEFAULT_KUBERNETES_VERSION})
+  --kubernetes-version X.Y    Kubernetes minor to model, 1.25 to 1.37 (default: the config's, else
+                              the minor the nodes' kubelets run when they all run one it models,
+                              else ${DEFAULT_KUBERNETES_VERSION}; followed through upgrades)
   --feature-gates LIST        e.g. PodLevelResources=true,SidecarContainers=false
   --config FILE               Config file (default: .oomguard.yaml found upward from here)
   --log-level LEVEL           fatal, error, warn, info, debug or trace (default info; debug
@@ -154,7 +156,8 @@ export function serveSettings(argv: string[], io: Io): ServeSettings | null {
     mode,
     failurePolicy,
     mutation,
-    kubernetesVersion,
+    // Not given (flag or config): the nodes' kubelets' version, else the newest (modelled-version.ts).
+    kubernetesVersion: v['kubernetes-version'] !== undefined || config.kubernetesVersion !== undefined ? kubernetesVersion : undefined,
     featureGates,
     rules,
     ruleSettings: config.ruleSettings,

@@ -214,3 +214,25 @@ export function kubeletModel(version: string, gates: FeatureGates): KubeletModel
 export function isSupportedPodLevelResource(name: string, model: KubeletModel): boolean {
   return name === 'cpu' || name === 'memory' || (model.podLevelHugepages && name.startsWith('hugepages-'));
 }
+
+/**
+ * The Kubernetes minor the nodes' kubelets run (status.nodeInfo.kubeletVersion), when they all run
+ * one that oomguard models: what `oomguard audit` and the webhook model when no version is given.
+ * `note` says why not, when the nodes name versions but no one modelled minor.
+ */
+export function kubeletVersionOfNodes(nodes: readonly unknown[]): { version: string | null; note: string | null } {
+  const minors = new Set<number>();
+  for (const n of nodes) {
+    const info = (n as { status?: { nodeInfo?: { kubeletVersion?: unknown } } })?.status?.nodeInfo?.kubeletVersion;
+    const m = typeof info === 'string' ? /^v?1\.(\d+)\./.exec(info) : null;
+    if (m === null) return { version: null, note: null };
+    minors.add(Number(m[1]));
+  }
+  if (minors.size === 0) return { version: null, note: null };
+  const sorted = [...minors].sort((a, b) => a - b);
+  const fallback = `modelling ${DEFAULT_KUBERNETES_VERSION} (give --kubernetes-version)`;
+  if (sorted.length > 1) return { version: null, note: `the nodes run kubelets 1.${sorted.join(', 1.')}: ${fallback}` };
+  const minor = sorted[0];
+  if (minor < OLDEST_MINOR || minor > NEWEST_MINOR) return { version: null, note: `the nodes run kubelet 1.${minor}, which oomguard does not model: ${fallback}` };
+  return { version: `1.${minor}`, note: null };
+}

@@ -7,7 +7,6 @@ import type https from 'node:https';
 import { rules as registry } from '../../rules/index.js';
 import type { RuleSetting } from '../engine/lint.js';
 import type { FeatureGates } from '../core/types.js';
-import { DEFAULT_KUBERNETES_VERSION } from '../core/versions.js';
 import { prepareJudge } from './admission.js';
 import type { FailurePolicy, Mode, Mutation } from './admission.js';
 import type { AnyRule } from '../../rules/index.js';
@@ -18,6 +17,7 @@ import type { NodeView } from './plugins/node-cache.js';
 import { StaticLimitRangeView } from './plugins/limit-range-cache.js';
 import type { LimitRangeView } from './plugins/limit-range-cache.js';
 import { installDeadline } from './plugins/deadline.js';
+import { VersionedJudge } from './plugins/modelled-version.js';
 import { validateRoutes } from './routes/validate.js';
 import { mutateRoutes } from './routes/mutate.js';
 import { healthRoutes } from './routes/health.js';
@@ -30,6 +30,7 @@ export interface BuildServerOptions {
   mode?: Mode;
   failurePolicy?: FailurePolicy;
   mutation?: Mutation | null;
+  /** The Kubernetes minor to model; default: the one the nodes' kubelets run, else the newest (plugins/modelled-version.ts). */
   kubernetesVersion?: string;
   featureGates?: Partial<FeatureGates>;
   rules?: readonly AnyRule[];
@@ -93,15 +94,26 @@ export async function buildServer(opts: BuildServerOptions): Promise<WebhookServ
 
   const tls = tlsPair !== null && opts.tls ? new TlsReloader(opts.tls, tlsPair, app.log.child({ component: 'tls' }), metrics, opts.tlsDebounceMs) : null;
   const limitRanges = opts.limitRanges ?? new StaticLimitRangeView();
+  // Throws VersionError (refusing to start) for feature gates the version does not accept.
+  const judges = new VersionedJudge(
+    (kubernetesVersion) =>
+      prepareJudge({
+        mode: opts.mode ?? 'warn',
+        failurePolicy: opts.failurePolicy ?? 'Ignore',
+        kubernetesVersion,
+        featureGates: opts.featureGates ?? {},
+        rules: opts.rules ?? registry,
+        ruleSettings: opts.ruleSettings,
+      }),
+    opts.kubernetesVersion ?? null,
+    opts.nodes,
+    () => app.log,
+  );
   const ctx: WebhookContext = {
-    settings: prepareJudge({
-      mode: opts.mode ?? 'warn',
-      failurePolicy: opts.failurePolicy ?? 'Ignore',
-      kubernetesVersion: opts.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
-      featureGates: opts.featureGates ?? {},
-      rules: opts.rules ?? registry,
-      ruleSettings: opts.ruleSettings,
-    }),
+    get settings() {
+      return judges.current();
+    },
+    model: () => judges.status(),
     mutation: opts.mutation ?? null,
     nodes: opts.nodes,
     limitRanges,
@@ -144,6 +156,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<WebhookServ
     if (nodes.state === 'static') metrics.nodeCache.setState('static', nodes.nodes);
     const lr = limitRanges.status();
     if (lr.state === 'static') metrics.limitRangeCache.setState('static', lr.limitRanges);
+    // The version modelled, now that the nodes have answered (logged, and again when it changes).
+    judges.status();
   });
   app.addHook('onReady', async () => {
     if (tls !== null) tls.start(app.server as unknown as https.Server);

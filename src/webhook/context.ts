@@ -6,11 +6,17 @@ import type { WebhookMetrics } from './plugins/metrics.js';
 import type { NodeView } from './plugins/node-cache.js';
 import type { LimitRangeView } from './plugins/limit-range-cache.js';
 import type { TlsReloader } from './plugins/tls-reload.js';
+import type { ModelledVersion } from './plugins/modelled-version.js';
 
 /** Shared by the route plugins (passed explicitly: no decorators to look up). */
 export interface WebhookContext {
-  /** Prepared once: every review reuses the resolved gates and configured rules. */
-  settings: Judge;
+  /**
+   * The judge of the version modelled now (plugins/modelled-version.ts): each version's is prepared
+   * once, and every review reuses its resolved gates and configured rules.
+   */
+  readonly settings: Judge;
+  /** The version modelled now, and why. */
+  model(): ModelledVersion;
   mutation: Mutation | null;
   nodes: NodeView;
   limitRanges: LimitRangeView;

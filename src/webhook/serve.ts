@@ -59,7 +59,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
   const port = (app.server.address() as AddressInfo).port;
   app.log.info(
-    { port, metricsPort, mode: app.webhook.settings.mode, mutate: app.webhook.mutation, failurePolicy: app.webhook.settings.failurePolicy, nodes: app.webhook.nodes.status(), limitRanges: app.webhook.limitRanges.status() },
+    { port, metricsPort, mode: app.webhook.settings.mode, mutate: app.webhook.mutation, failurePolicy: app.webhook.settings.failurePolicy, model: app.webhook.model(), nodes: app.webhook.nodes.status(), limitRanges: app.webhook.limitRanges.status() },
     'oomguard webhook listening',
   );
 

@@ -2,7 +2,7 @@
 // QoS class or an oom_score_adj changes (see src/core/versions.ts for the sources).
 import t from 'tap';
 import { analyzePod } from '../../src/core/analyze-pod.js';
-import { SUPPORTED_VERSIONS, parseKubernetesVersion, resolveFeatureGates, parseFeatureGateList } from '../../src/core/versions.js';
+import { SUPPORTED_VERSIONS, kubeletVersionOfNodes, parseKubernetesVersion, resolveFeatureGates, parseFeatureGateList } from '../../src/core/versions.js';
 import type { PodLike } from '../../src/core/types.js';
 
 const GI = 1024n ** 3n;
@@ -214,6 +214,20 @@ t.test('versions and feature gates', async (t) => {
   t.throws(() => resolveFeatureGates('1.37', { InPlacePodVerticalScaling: true }), /unknown feature gate/);
   t.same(parseFeatureGateList('PodLevelResources=true, SidecarContainers=False'), { PodLevelResources: true, SidecarContainers: false });
   t.throws(() => parseFeatureGateList('PodLevelResources'), /expected Name=true/);
+});
+
+t.test("kubeletVersionOfNodes: the one modelled minor the nodes' kubelets run, or why not", async (t) => {
+  const kubelet = (v: unknown) => ({ kind: 'Node', status: { nodeInfo: { kubeletVersion: v } } });
+  const cases: Array<[string, unknown[], { version: string | null; note: string | null }]> = [
+    ['no nodes', [], { version: null, note: null }],
+    ['one minor, vendor suffixes', [kubelet('v1.33.4'), kubelet('v1.33.2-eks-1234'), kubelet('1.33.0+k3s1')], { version: '1.33', note: null }],
+    ['a node that does not say', [kubelet('v1.33.4'), { kind: 'Node', status: {} }], { version: null, note: null }],
+    ['not a version', [kubelet('latest')], { version: null, note: null }],
+    ['mixed', [kubelet('v1.34.1'), kubelet('v1.33.4')], { version: null, note: 'the nodes run kubelets 1.33, 1.34: modelling 1.37 (give --kubernetes-version)' }],
+    ['newer than modelled', [kubelet('v1.38.0')], { version: null, note: 'the nodes run kubelet 1.38, which oomguard does not model: modelling 1.37 (give --kubernetes-version)' }],
+    ['older than modelled', [kubelet('v1.24.9')], { version: null, note: 'the nodes run kubelet 1.24, which oomguard does not model: modelling 1.37 (give --kubernetes-version)' }],
+  ];
+  for (const [name, nodes, want] of cases) t.same(kubeletVersionOfNodes(nodes), want, name);
 });
 
 t.test('invalid input carries the field path', async (t) => {

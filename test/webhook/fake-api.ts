@@ -10,7 +10,7 @@ export type Node = {
   apiVersion: 'v1';
   kind: 'Node';
   metadata: { name: string; labels: Record<string, string>; resourceVersion: string };
-  status: { capacity: Record<string, string>; allocatable: Record<string, string> };
+  status: { capacity: Record<string, string>; allocatable: Record<string, string>; nodeInfo?: { kubeletVersion: string } };
 };
 
 export type LimitRangeObject = {
@@ -22,13 +22,15 @@ export type LimitRangeObject = {
 
 type ApiObject = Node | LimitRangeObject;
 
-export function node(name: string, memory: string, labels: Record<string, string> = {}, rv = '1'): Node {
-  return {
+export function node(name: string, memory: string, labels: Record<string, string> = {}, rv = '1', kubeletVersion?: string): Node {
+  const n: Node = {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels }, resourceVersion: rv },
     status: { capacity: { cpu: '4', memory, pods: '110' }, allocatable: { cpu: '3900m', memory, pods: '110' } },
   };
+  if (kubeletVersion !== undefined) n.status.nodeInfo = { kubeletVersion };
+  return n;
 }
 
 /** A LimitRange with one Container item, e.g. limitRange('team', 'mem', { defaultRequest: { memory: '256Mi' } }). */

@@ -139,3 +139,50 @@ t.test('describeError and errorReason follow err.cause', async (t) => {
   t.equal(errorReason(new Error('no answer from the API server within 300 ms')), 'timeout');
 });
 
+t.test("the version modelled follows the nodes' kubelets when none is given, through an upgrade", async (t) => {
+  const api = new FakeApiServer();
+  api.nodes.set('a', node('a', '16Gi', {}, '1', 'v1.33.4'));
+  api.nodes.set('b', node('b', '16Gi', {}, '1', 'v1.33.2-eks-1234'));
+  await api.start();
+  t.teardown(() => api.stop());
+  const text: string[] = [];
+  const lines = () => text.map((l) => JSON.parse(l) as { level: number; msg: string; was?: string });
+  const view = new ClusterNodeView({ kubeconfig: api.kubeconfig(tmpDir()), retryMs: 50 });
+  const app = await buildServer({ logger: { level: 'info', stream: { write: (l: string) => void text.push(l) } }, nodes: view, mutation: 'requests-equal-limits' });
+  t.teardown(() => app.close());
+  await app.ready();
+  await until('the watch', () => api.watches.size === 1);
+  t.same(app.webhook.model(), { kubernetesVersion: '1.33', source: 'nodes', note: null });
+  t.same((await app.inject('/readyz')).json().model, { kubernetesVersion: '1.33', source: 'nodes', note: null }, 'readiness says what is modelled');
+  t.ok(lines().some((l) => l.level === 30 && l.msg === "modelling Kubernetes 1.33, the version the nodes' kubelets run"), 'logged once the nodes answered');
+
+  // Pod-level resources: off by default in 1.33 (the containers decide), on in 1.37 (spec.resources alone).
+  const shared = deployment(
+    [
+      { name: 'app', resources: { limits: { cpu: '2', memory: '2Gi' }, requests: { cpu: '500m', memory: '512Mi' } } },
+      { name: 'side', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '100m', memory: '128Mi' } } },
+    ],
+    'web',
+    { resources: { limits: { cpu: '2', memory: '2Gi' }, requests: { cpu: '1', memory: '1Gi' } } },
+  );
+  const patched = async () => {
+    const r = (await app.inject({ method: 'POST', url: '/mutate?timeout=10s', payload: review(shared) })).json().response;
+    return (JSON.parse(Buffer.from(r.patch, 'base64').toString('utf8')) as Array<{ path: string }>).map((op) => op.path.replace('/spec/template/spec/', ''));
+  };
+  t.ok((await patched()).every((p) => p.startsWith('containers/')), '1.33: the containers are raised');
+
+  // Mid-upgrade the kubelets differ: the newest modelled version, and why.
+  api.event('MODIFIED', node('a', '16Gi', {}, '2', 'v1.37.0'));
+  await until('the MODIFIED event', () => app.webhook.model().source === 'default');
+  t.same(app.webhook.model(), { kubernetesVersion: '1.37', source: 'default', note: 'the nodes run kubelets 1.33, 1.37: modelling 1.37 (give --kubernetes-version)' });
+  t.ok(lines().some((l) => l.level === 40 && /modelling Kubernetes 1\.37: the nodes run kubelets 1\.33, 1\.37/.test(l.msg) && l.was === '1.33'), 'the change is logged, with the reason');
+  api.event('MODIFIED', node('b', '16Gi', {}, '2', 'v1.37.1'));
+  await until('the upgrade', () => app.webhook.model().source === 'nodes');
+  t.same(app.webhook.model(), { kubernetesVersion: '1.37', source: 'nodes', note: null });
+  t.same(await patched(), ['resources/requests/cpu', 'resources/requests/memory'], '1.37: spec.resources alone');
+
+  // Given, it is fixed whatever the nodes run.
+  const fixed = await buildServer({ logger: false, nodes: view, kubernetesVersion: '1.30' });
+  t.teardown(() => fixed.close());
+  t.same(fixed.webhook.model(), { kubernetesVersion: '1.30', source: 'given', note: null });
+});

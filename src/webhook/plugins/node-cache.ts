@@ -8,6 +8,7 @@ import type { NodeFacts } from '../../core/node.js';
 import { NodePool, fixedPlacement, nodeEntryOf, placerFor } from '../../core/placement.js';
 import type { NodeChoice, NodePlacer, Placement } from '../../core/placement.js';
 import { formatBytes } from '../../core/quantity.js';
+import { kubeletVersionOfNodes } from '../../core/versions.js';
 import type { PodLike } from '../../core/types.js';
 import { ClusterWatch, ageSeconds } from './cluster-watch.js';
 import type { ClusterWatchOptions, Logger } from './cluster-watch.js';
@@ -24,12 +25,17 @@ export interface NodeViewStatus {
   judgedOn: string;
 }
 
+/** What kubeletVersionOfNodes says of a view's nodes: a modelled minor, or null (and why, when the nodes say). */
+export type KubeletVersion = ReturnType<typeof kubeletVersionOfNodes>;
+
 export interface NodeView {
   /** Where a pod (template) is judged (core/placement.ts): its node, the nodes its selectors match, or all. */
   place(pod: PodLike | null): Placement;
   /** place(pod).facts. */
   factsFor(pod: PodLike | null): NodeFacts;
   status(): NodeViewStatus;
+  /** The minor the nodes' kubelets run, when they all run one oomguard models (core/versions.ts kubeletVersionOfNodes). */
+  kubeletVersion(): KubeletVersion;
   /** Resolves once the view is usable (the first list answered, failed or timed out). */
   start(log?: Logger): Promise<void>;
   close(): Promise<void>;
@@ -41,8 +47,13 @@ export interface NodeView {
  */
 export class StaticNodeView implements NodeView {
   private readonly placer: NodePlacer;
+  private readonly version: KubeletVersion;
   constructor(choice: NodeChoice) {
     this.placer = placerFor(choice);
+    this.version = 'nodes' in choice ? kubeletVersionOfNodes(choice.nodes.map((n) => n.object)) : { version: null, note: null };
+  }
+  kubeletVersion(): KubeletVersion {
+    return this.version;
   }
   place(pod: PodLike | null): Placement {
     return this.placer.place(pod);
@@ -82,6 +93,8 @@ interface NodeEntry {
 export class ClusterNodeView extends ClusterWatch implements NodeView {
   private nodes = new Map<string, NodeEntry>();
   private pool: NodePool | null = null;
+  /** kubeletVersionOfNodes of the current nodes; null until asked after a change. */
+  private version: KubeletVersion | null = null;
   private readonly fallbackPlacement: Placement;
   private readonly fallback: NodeFacts;
 
@@ -125,7 +138,13 @@ export class ClusterNodeView extends ClusterWatch implements NodeView {
       if (e !== null && this.usable(e)) next.set(e.name, e);
     }
     this.nodes = next;
+    this.changed();
+  }
+
+  /** After any change of the nodes: the pool and the version are worked out again when next asked. */
+  private changed(): void {
     this.pool = null;
+    this.version = null;
   }
 
   protected upsert(obj: unknown): void {
@@ -133,13 +152,13 @@ export class ClusterNodeView extends ClusterWatch implements NodeView {
     if (e === null) return;
     if (this.usable(e)) this.nodes.set(e.name, e);
     else this.nodes.delete(e.name);
-    this.pool = null;
+    this.changed();
   }
 
   protected remove(obj: unknown): void {
     const e = nodeEntryOf(obj);
     if (e !== null) this.nodes.delete(e.name);
-    this.pool = null;
+    this.changed();
   }
 
   protected hasView(): boolean {
@@ -163,6 +182,11 @@ export class ClusterNodeView extends ClusterWatch implements NodeView {
 
   factsFor(pod: PodLike | null): NodeFacts {
     return this.place(pod).facts;
+  }
+
+  kubeletVersion(): KubeletVersion {
+    this.version ??= kubeletVersionOfNodes([...this.nodes.values()].map((e) => e.object));
+    return this.version;
   }
 
   status(): NodeViewStatus {

@@ -23,6 +23,6 @@ export async function healthRoutes(app: FastifyInstance, opts: { ctx: WebhookCon
       shutdown: ctx.state.shuttingDown ? 'shutting down' : 'no',
     };
     const ready = (ctx.tls === null || tls.loaded) && nodes.state !== 'starting' && limitRanges.state !== 'starting' && !ctx.state.shuttingDown;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks, tls, nodes, limitRanges, mode: ctx.settings.mode, mutate: ctx.mutation });
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks, tls, nodes, limitRanges, model: ctx.model(), mode: ctx.settings.mode, mutate: ctx.mutation });
   });
 }
