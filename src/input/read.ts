@@ -172,11 +172,13 @@ class Layouts {
       const file = path.join(dir, name);
       const read = readCapped(file, KUSTOMIZATION_MAX_BYTES);
       if ('error' in read) continue;
+      // Not text, or not YAML: kustomize would refuse it too; its files are linted as they are.
+      const text = decode(read.bytes);
+      if (typeof text !== 'string') return;
       let doc: unknown;
       try {
-        doc = load(decodeUtf8(read.bytes));
+        doc = load(text);
       } catch {
-        // Not YAML: kustomize would refuse it too; its files are linted as they are.
         return;
       }
       const kustomization = dirShown === '.' ? name : `${dirShown}/${name}`;
@@ -188,11 +190,6 @@ class Layouts {
 
 /** Kustomizations are short; a larger one is not read for its patches. */
 const KUSTOMIZATION_MAX_BYTES = 1024 * 1024;
-
-function decodeUtf8(bytes: Buffer): string {
-  const text = bytes.toString('utf8');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
 
 /** One file read and parsed: its objects and its errors, or the error that kept it from being read. */
 export interface FileInput {
