@@ -4,15 +4,10 @@
 // `oomguard audit` does), else the newest modelled; so a webhook deployed without the flag judges
 // a 1.33 cluster by 1.33's rules (pod-level resources off by default, no 1.37 QoS rewrite), and
 // follows the nodes through an upgrade. A judge is prepared once per version.
-import { VersionError } from '../../core/versions.js';
-import { DEFAULT_KUBERNETES_VERSION } from '../../core/versions.js';
+import { DEFAULT_KUBERNETES_VERSION, VersionError } from '../../core/versions.js';
 import type { Judge } from '../admission.js';
+import type { Logger } from './cluster-watch.js';
 import type { KubeletVersion, NodeView } from './node-cache.js';
-
-export interface ModelLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
 
 export interface ModelledVersion {
   kubernetesVersion: string;
@@ -34,7 +29,7 @@ export class VersionedJudge {
     private readonly prepare: (kubernetesVersion: string) => Judge,
     given: string | null,
     private readonly nodes: NodeView,
-    private readonly log: () => ModelLogger,
+    private readonly log: () => Logger,
   ) {
     this.fixed = given === null ? null : this.judgeFor(given);
     if (given === null) this.judgeFor(DEFAULT_KUBERNETES_VERSION);
