@@ -96,17 +96,6 @@ function isPodLevelResourceName(name: string): boolean {
 }
 
 /**
- * IsPodLevelResourcesSet (k8s.io/component-helpers/resource): a request or limit for a
- * resource that pod-level resources support (cpu, memory, hugepages-*).
- */
-export function isPodLevelResourcesSet(r: Resources | null): boolean {
-  if (r === null) return false;
-  for (const name of r.requests.keys()) if (isPodLevelResourceName(name)) return true;
-  for (const name of r.limits.keys()) if (isPodLevelResourceName(name)) return true;
-  return false;
-}
-
-/**
  * Whether spec.resources decides the QoS class (ComputePodQOS's pod-level branch,
  * pkg/apis/core/helper/qos): the gate PodLevelResources keeps the stanza (the API server drops it
  * otherwise), and from 1.37, with PodLevelResourcesFixKubeletQOSClass, only a stanza that names
