@@ -9,7 +9,7 @@
 // In each pass, workers (and with `auto` the main thread too) take files one at a time from a
 // shared counter (Atomics: no round trip to the main thread per file). Workers send back each
 // file's outcome, a few files to a message: what the report prints of its objects (with --format
-// json, their text), not the parsed manifests (structured clone copies everything it is sent).
+// json or sarif, their text), not the parsed manifests (structured clone copies everything it is sent).
 // The main thread files the outcomes by index and renders the report in input order, so the
 // output is byte for byte that of `--concurrency off`. The workers run the same fileLinter as the
 // main thread would.

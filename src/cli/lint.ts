@@ -262,12 +262,21 @@ function renderedPerFile(format: Format): RenderedPerFile | null {
   return format === 'json' || format === 'sarif' ? format : null;
 }
 
+/**
+ * The SARIF module, with the run's rules and the tool. version.js (it reads package.json) is
+ * loaded only here: no other format prints the version.
+ */
+async function sarifRun(s: Settings) {
+  const [sarif, { VERSION }] = await Promise.all([import('../output/sarif.js'), import('./version.js')]);
+  return { sarif, rules: sarif.enabledSarifRules(rules, s.config.ruleSettings), tool: { name: 'oomguard', version: VERSION } };
+}
+
 /** The report from each file's part (FileOutcome.rendered), in order: the bytes render() would give. */
 async function assemble(parts: readonly Uint8Array[], report: LintReport, counts: ObjectCounts, s: Settings): Promise<Buffer> {
   // Each format's module imported for it only, as render() does.
   if (s.format === 'sarif') {
-    const [{ assembleSarifBytes, enabledSarifRules }, { VERSION }] = await Promise.all([import('../output/sarif.js'), import('./version.js')]);
-    return assembleSarifBytes({ ...report, rules: enabledSarifRules(rules, s.config.ruleSettings), tool: { name: 'oomguard', version: VERSION } }, parts);
+    const { sarif, rules: sarifRules, tool } = await sarifRun(s);
+    return sarif.assembleSarifBytes({ ...report, rules: sarifRules, tool }, parts);
   }
   const { assembleJsonBytes } = await import('../output/json.js');
   return assembleJsonBytes({ ...report, objectRuns: parts, counts: { ...counts, inputErrors: report.errors.length } });
@@ -363,9 +372,8 @@ async function render(report: LintReport, s: Settings, command: 'lint' | 'explai
     case 'json':
       return (await import('../output/json.js')).formatJson(report);
     case 'sarif': {
-      // version.js (it reads package.json) only here: no other format prints the version.
-      const [{ enabledSarifRules, formatSarif }, { VERSION }] = await Promise.all([import('../output/sarif.js'), import('./version.js')]);
-      return formatSarif(report, enabledSarifRules(rules, s.config.ruleSettings), { name: 'oomguard', version: VERSION });
+      const { sarif, rules: sarifRules, tool } = await sarifRun(s);
+      return sarif.formatSarif(report, sarifRules, tool);
     }
     case 'junit':
       return (await import('../output/junit.js')).formatJunit(report);

@@ -57,6 +57,8 @@ import type { LintReport, ReportedObject, ReportedPlacement, Finding } from '../
 import type { InputError } from '../input/types.js';
 import type { NodeFacts, NodeReservations } from '../core/node.js';
 import { bigintToJson, countReport } from './common.js';
+import { itemRunBytes, jsonAtDepth, spliceItemRuns, spliceItems } from './json-splice.js';
+import type { ArraySlot } from './json-splice.js';
 import type { ReportCounts } from './common.js';
 
 export const JSON_SCHEMA_VERSION = 1;
@@ -178,19 +180,11 @@ function objectText(json: Json, o: ReportedObject): string {
   // A replacer only matters for a bigint inside a rule's fix value (rules should not produce one),
   // and calling one for every value made rendering a third slower: use it only then.
   const replacer = o.findings.some((f) => f.fix !== undefined && containsBigint(f.fix)) ? bigintReplacer : undefined;
-  // Stringified at the depth it has in the report (inside `"objects": [`), then cut out: one flat
-  // string. Indenting each line afterwards (replaceAll) gave a rope of two strings per line, and a
-  // lint of many files holds every object's text until the report is assembled: those ropes made
-  // a third of what the garbage collector had to copy and promote.
-  const text = JSON.stringify([[json]], replacer, 2);
-  return text.slice(OBJECT_PREFIX.length, text.length - OBJECT_SUFFIX.length);
+  return jsonAtDepth(json, OBJECTS.depth, replacer);
 }
 
-const OBJECT_INDENT = '    ';
-/** What JSON.stringify([[x]], null, 2) puts before and after x. */
-const OBJECT_PREFIX = `[\n  [\n${OBJECT_INDENT}`;
-const OBJECT_SUFFIX = '\n  ]\n]';
-const EMPTY_OBJECTS = '\n  "objects": [],\n';
+/** Where the report's objects go. */
+const OBJECTS: ArraySlot = { key: 'objects', depth: 2 };
 
 /** The parts of the report besides its objects. */
 export interface JsonReportFrame {
@@ -209,51 +203,26 @@ export interface JsonReportParts extends JsonReportFrame {
 
 /** The JSON report from its parts: exactly what JSON.stringify of the whole report gives. */
 export function assembleJson(parts: JsonReportParts): string {
-  const frame = reportFrame(parts, parts.objects.length > 0);
-  if (frame.around === null) return frame.text;
-  return `${frame.around.before}${parts.objects.join(OBJECT_SEPARATOR)}${frame.around.after}`;
+  return spliceItems(reportText(parts), OBJECTS, parts.objects);
 }
 
 /**
  * assembleJson from runs of objects already rendered as UTF-8 (objectRunBytes), in order, as one
  * buffer: the same bytes as Buffer.from(assembleJson(...)). The lint of many files keeps each
  * file's objects this way: outside the JavaScript heap (the collector neither copies nor marks
- * them), and without joining thousands of strings into one (a two-byte string as soon as one
- * message holds a character beyond Latin-1) only to encode it again for stdout.
+ * them), and without joining thousands of strings into one only to encode it again for stdout.
  */
 export function assembleJsonBytes(parts: JsonReportFrame & { objectRuns: readonly Uint8Array[] }): Buffer {
-  const runs = parts.objectRuns.filter((run) => run.length > 0);
-  const frame = reportFrame(parts, runs.length > 0);
-  if (frame.around === null) return Buffer.from(frame.text);
-  const separator = Buffer.from(OBJECT_SEPARATOR);
-  const pieces: Uint8Array[] = [Buffer.from(frame.around.before)];
-  runs.forEach((run, i) => {
-    if (i > 0) pieces.push(separator);
-    pieces.push(run);
-  });
-  pieces.push(Buffer.from(frame.around.after));
-  return Buffer.concat(pieces);
+  return spliceItemRuns(reportText(parts), OBJECTS, parts.objectRuns);
 }
 
-/**
- * Objects as they follow each other in the report's `objects` array (objectJsonText, separated as
- * there), as UTF-8 in a buffer of its own: not a slice of Node.js's shared pool, because a worker
- * thread sends it to the main thread, and sending a slice sends its whole pool.
- */
+/** Objects as they follow each other in the report's `objects` array, as UTF-8 in a buffer of their own (itemRunBytes). */
 export function objectRunBytes(objects: readonly ReportedObject[]): Uint8Array {
-  const text = objects.map(objectJsonText).join(OBJECT_SEPARATOR);
-  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-  bytes.write(text);
-  return bytes;
+  return itemRunBytes(objects.map(objectJsonText), OBJECTS);
 }
 
-const OBJECT_SEPARATOR = `,\n${OBJECT_INDENT}`;
-
-/**
- * The report without its objects, and where they go: the whole text when there are none, else
- * what comes before the first object and after the last.
- */
-function reportFrame(parts: JsonReportFrame, hasObjects: boolean): { text: string; around: null } | { text: string; around: { before: string; after: string } } {
+/** The report with an empty `objects` array. */
+function reportText(parts: JsonReportFrame): string {
   const c = parts.counts;
   const doc: Json = {
     schemaVersion: JSON_SCHEMA_VERSION,
@@ -271,18 +240,7 @@ function reportFrame(parts: JsonReportFrame, hasObjects: boolean): { text: strin
     },
     ...((parts.extra ?? {}) as { [k: string]: Json }),
   };
-  const text = `${JSON.stringify(doc, null, 2)}\n`;
-  if (!hasObjects) return { text, around: null };
-  // The only line that starts with two spaces and "objects" is the top-level key: deeper keys are
-  // indented further, and strings hold no raw line breaks.
-  const at = text.indexOf(EMPTY_OBJECTS);
-  return {
-    text,
-    around: {
-      before: `${text.slice(0, at)}\n  "objects": [\n${OBJECT_INDENT}`,
-      after: `\n  ],\n${text.slice(at + EMPTY_OBJECTS.length)}`,
-    },
-  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
 function bigintReplacer(_key: string, value: unknown): unknown {

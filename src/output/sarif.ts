@@ -29,6 +29,8 @@ import type { LintReport, ReportedObject, SeverityOrOff } from '../engine/types.
 import type { InputError } from '../input/types.js';
 import type { NodeFacts } from '../core/node.js';
 import { bigintToJson, objectLabel } from './common.js';
+import { itemRunBytes, jsonAtDepth, spliceItemRuns, spliceItems } from './json-splice.js';
+import type { ArraySlot } from './json-splice.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const INPUT_ERROR_RULE_ID = 'input-error';
@@ -259,33 +261,22 @@ function resultsOf(objects: readonly ReportedObject[], index: SarifRuleIndex, un
   return results;
 }
 
-/** What JSON.stringify([[[[x]]]], null, 2) puts before and after x: a result's depth in the log. */
-const RESULT_PREFIX = '[\n  [\n    [\n      [\n        ';
-const RESULT_SUFFIX = '\n      ]\n    ]\n  ]\n]';
-const RESULT_SEPARATOR = ',\n        ';
-const EMPTY_RESULTS = '\n      "results": [],\n';
+/** Where the log's results go: runs[0].results. */
+const RESULTS: ArraySlot = { key: 'results', depth: 4 };
 
-/** Results as they follow each other in runs[0].results, indented as there. */
-function resultsText(results: readonly unknown[]): string {
-  return results
-    .map((r) => {
-      const text = JSON.stringify([[[[r]]]], null, 2);
-      return text.slice(RESULT_PREFIX.length, text.length - RESULT_SUFFIX.length);
-    })
-    .join(RESULT_SEPARATOR);
+/** Each result's text at its place in the log. */
+function resultTexts(results: readonly unknown[]): string[] {
+  return results.map((r) => jsonAtDepth(r, RESULTS.depth));
 }
 
 /**
  * One file's results (its objects, in order) as they stand in the log's results array, as UTF-8
- * in a buffer of its own (a worker thread sends it; see json.ts objectRunBytes). `index`: that of
- * the run's rules (declareRules), which every finding's rule must be among. Empty when the objects
- * have no findings.
+ * in a buffer of its own (itemRunBytes: a worker thread sends it). `index`: that of the run's
+ * rules (declareRules), which every finding's rule must be among. Empty when the objects have no
+ * findings.
  */
 export function resultRunBytes(objects: readonly ReportedObject[], index: SarifRuleIndex): Uint8Array {
-  const text = resultsText(resultsOf(objects, index, fingerprints()));
-  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-  bytes.write(text);
-  return bytes;
+  return itemRunBytes(resultTexts(resultsOf(objects, index, fingerprints())), RESULTS);
 }
 
 /** The log besides its results: the rules, the input errors, the run's properties. */
@@ -297,12 +288,12 @@ export interface SarifFrame {
   tool: SarifTool;
 }
 
-/** The log with an empty results array, and where results go: what comes before the first and after the last. */
-function sarifFrame(
+/** The log with an empty results array. */
+function sarifText(
   frame: Pick<SarifFrame, 'kubernetesVersion' | 'node' | 'errors'>,
   tool: SarifTool,
   descriptors: readonly SarifReportingDescriptor[],
-): { before: string; after: string; empty: string } {
+): string {
   const notifications = frame.errors.map((e) => {
     const n: Record<string, unknown> = {
       level: 'error',
@@ -347,15 +338,7 @@ function sarifFrame(
       },
     ],
   };
-  const empty = `${JSON.stringify(sarif, null, 2)}\n`;
-  // The run's "results" key is the only line of six spaces and "results": deeper keys are indented
-  // further, and strings hold no raw line breaks.
-  const at = empty.indexOf(EMPTY_RESULTS);
-  return {
-    empty,
-    before: `${empty.slice(0, at)}\n      "results": [\n        `,
-    after: `\n      ],\n${empty.slice(at + EMPTY_RESULTS.length)}`,
-  };
+  return `${JSON.stringify(sarif, null, 2)}\n`;
 }
 
 /**
@@ -363,17 +346,7 @@ function sarifFrame(
  * same bytes as formatSarif of the whole report, whose every finding's rule is among `rules`.
  */
 export function assembleSarifBytes(frame: SarifFrame, resultRuns: readonly Uint8Array[]): Buffer {
-  const runs = resultRuns.filter((run) => run.length > 0);
-  const text = sarifFrame(frame, frame.tool, declareRules(frame.rules).descriptors);
-  if (runs.length === 0) return Buffer.from(text.empty);
-  const separator = Buffer.from(RESULT_SEPARATOR);
-  const pieces: Uint8Array[] = [Buffer.from(text.before)];
-  runs.forEach((run, i) => {
-    if (i > 0) pieces.push(separator);
-    pieces.push(run);
-  });
-  pieces.push(Buffer.from(text.after));
-  return Buffer.concat(pieces);
+  return spliceItemRuns(sarifText(frame, frame.tool, declareRules(frame.rules).descriptors), RESULTS, resultRuns);
 }
 
 /** The report as SARIF 2.1.0 JSON text (2-space indentation, trailing newline). */
@@ -389,7 +362,5 @@ export function formatSarif(report: LintReport, rules: readonly SarifRule[], too
     }
   }
   const { descriptors, index } = declareRules(all);
-  const text = sarifFrame(report, tool, descriptors);
-  const results = resultsText(resultsOf(report.objects, index, fingerprints()));
-  return results === '' ? text.empty : `${text.before}${results}${text.after}`;
+  return spliceItems(sarifText(report, tool, descriptors), RESULTS, resultTexts(resultsOf(report.objects, index, fingerprints())));
 }
